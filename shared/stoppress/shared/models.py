@@ -99,12 +99,13 @@ def check_schema_version(value: str) -> str:
 
 
 Slug = Annotated[str, AfterValidator(check_slug)]
-PlainText = Annotated[str, AfterValidator(check_plain_text)]
 HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(check_http_url)]
 Language = Annotated[str, Field(max_length=35), AfterValidator(check_language)]
 AwareDatetime = Annotated[datetime, AfterValidator(check_aware)]
 SchemaVersion = Annotated[str, AfterValidator(check_schema_version)]
 Tag = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(check_plain_text)]
+HeadlineText = Annotated[str, Field(min_length=1, max_length=HEADLINE_MAX_CHARS), AfterValidator(check_plain_text)]
+SummaryText = Annotated[str, Field(max_length=SUMMARY_MAX_CHARS), AfterValidator(check_plain_text)]
 
 
 class _Contract(BaseModel):
@@ -124,8 +125,8 @@ class Headline(_Contract):
     id: Annotated[str, Field(min_length=3, max_length=512)]
     version: Annotated[int, Field(ge=1)] = 1
     source: Slug
-    headline: Annotated[PlainText, Field(min_length=1, max_length=HEADLINE_MAX_CHARS)]
-    summary: Annotated[PlainText, Field(max_length=SUMMARY_MAX_CHARS)] | None = None
+    headline: HeadlineText
+    summary: SummaryText | None = None
     url: HttpUrl | None = None
     language: Language = "en"
     urgency: Annotated[int, Field(ge=1, le=9, description="IPTC urgency: 1 = flash, 9 = lowest")] = 5
@@ -154,7 +155,7 @@ class StoryView(_Contract):
     """What a client shows for one story (the value of ``ticker.stories``)."""
 
     story_id: Annotated[str, Field(min_length=1, max_length=128)]
-    headline: Annotated[PlainText, Field(min_length=1, max_length=HEADLINE_MAX_CHARS)]
+    headline: HeadlineText
     url: HttpUrl | None = None
     level: Level
     score: float

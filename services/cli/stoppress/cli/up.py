@@ -1,0 +1,151 @@
+"""``stoppress up``: the whole stack on this machine, until Ctrl-C.
+
+Starts a local Kafka broker (unless one is given), creates the topics, starts
+ticker, push and ingest as separate processes, prints the URLs and the demo
+source's API key, and with ``--demo`` replays real headlines so the page comes
+alive. Ctrl-C (or any service dying) stops everything, broker included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.processes import ServiceError, ServiceProcess
+from stoppress.cli.stack import Stack, StackConfig
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+DEMO_FILE = REPO_ROOT / "deploy" / "demo" / "uci-news-dev.csv"
+
+
+class UpSettings(BaseSettings):
+    """What ``stoppress up`` takes from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="STOPPRESS_", extra="ignore")
+
+    demo_key: str | None = Field(None, description="API key of the local 'demo' source; generated when unset")
+    kafka_bootstrap: str | None = Field(
+        None,
+        validation_alias=AliasChoices("STOPPRESS_KAFKA_BOOTSTRAP"),
+        description="Use this broker instead of starting a local one",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "up",
+        help="run the whole stack locally (broker, ingest, ticker, push) until Ctrl-C",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--demo", action="store_true", help="replay real headlines so the page comes alive")
+    parser.add_argument("--demo-file", type=Path, default=DEMO_FILE, help="CSV to replay with --demo")
+    parser.add_argument("--speed", type=float, default=60.0, help="replay time compression with --demo (x)")
+    parser.add_argument("--data-dir", type=Path, default=Path("var"), help="where the broker and services keep state")
+    parser.set_defaults(func=run)
+
+
+def _say(message: str) -> None:
+    print(f"stoppress up: {message}", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = UpSettings()
+    demo_key = settings.demo_key or secrets.token_urlsafe(24)
+    data_dir: Path = args.data_dir.resolve()
+    broker: LocalKafka | None = None
+    stack: Stack | None = None
+    replay: ServiceProcess | None = None
+    try:
+        if settings.kafka_bootstrap:
+            bootstrap = settings.kafka_bootstrap
+            _say(f"using the Kafka broker at {bootstrap}")
+        else:
+            broker = LocalKafka(data_dir=data_dir / "kafka")
+            _say("starting a local Kafka broker (the first run downloads its jars from Maven Central)")
+            broker.ensure_jars()
+            broker.start()
+            broker.wait_ready()
+            bootstrap = broker.bootstrap
+        _say(f"Kafka ready at {bootstrap}; creating topics")
+        LocalKafka.create_topics_on(bootstrap)
+        config = StackConfig(bootstrap=bootstrap, demo_key=demo_key, data_dir=data_dir)
+        stack = Stack(config)
+        _say("starting ticker, push and ingest")
+        stack.start()
+        if args.demo:
+            replay = _start_replay(args, config)
+        _print_welcome(config, demo_key, args.demo)
+        return _watch(stack, replay)
+    except ServiceError as exc:
+        _say(f"a service failed to start: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _say("stopping")
+        if replay is not None:
+            replay.stop()
+        if stack is not None:
+            stack.stop()
+        if broker is not None:
+            broker.stop()
+        _say("stopped")
+
+
+def _start_replay(args: argparse.Namespace, config: StackConfig) -> ServiceProcess:
+    demo_file: Path = args.demo_file
+    if not demo_file.exists():
+        raise ServiceError(f"demo file {demo_file} not found; pass --demo-file PATH")
+    replay = ServiceProcess(
+        "replay",
+        "stoppress.cli.main",
+        {"STOPPRESS_DEMO_KEY": config.demo_key},
+        health_url=f"{config.ingest_url}/healthz",
+        args=("replay", str(demo_file), "--speed", str(args.speed), "--loop", "--url", config.ingest_url),
+    )
+    replay.start()
+    return replay
+
+
+def _print_welcome(config: StackConfig, demo_key: str, demo: bool) -> None:
+    lines = [
+        "",
+        "  Stop Press is up.",
+        f"    portal page      {config.push_url}/",
+        f"    dashboard        {config.push_url}/dashboard",
+        f"    WebSocket        {config.ws_url}",
+        f"    SSE              {config.push_url}/v1/sse",
+        f"    ingest API       {config.ingest_url}/v1/headlines  (OpenAPI: {config.ingest_url}/v1/openapi.json)",
+        f"    demo source key  {demo_key}",
+        "",
+        "  Try, in another terminal:",
+        f"    STOPPRESS_DEMO_KEY={demo_key} stoppress post 'Hello from Stop Press' --urgency 2",
+        "    stoppress tail",
+        "",
+        "  Replaying real headlines (--demo)." if demo else "  Add --demo to replay real headlines.",
+        "  Ctrl-C stops everything.",
+        "",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _watch(stack: Stack, replay: ServiceProcess | None) -> int:
+    """Block until Ctrl-C (exit 0) or until a service dies (exit 1)."""
+    while True:
+        for service in stack.services:
+            if service.returncode is not None:
+                _say(f"{service.name} exited with code {service.returncode}; stopping the stack")
+                return 1
+        if replay is not None and replay.returncode not in (None, 0):
+            _say(f"the demo replay exited with code {replay.returncode}; the stack keeps running")
+            replay = None
+        time.sleep(0.5)
