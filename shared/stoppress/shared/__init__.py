@@ -8,4 +8,7 @@ Modules:
 - :mod:`stoppress.shared.settings` — the settings base every service extends.
 - :mod:`stoppress.shared.kafka` — producer/consumer factories with the house defaults.
 - :mod:`stoppress.shared.logs` — structured logging set-up.
+- :mod:`stoppress.shared.client` — the Python client SDK: ``async for message in Stream(url, filters)``.
+- :mod:`stoppress.shared.protocol` — push protocol v1 messages as a client sees them.
+- :mod:`stoppress.shared.reconnect` — when and how soon a client reconnects (close codes, jittered backoff).
 """

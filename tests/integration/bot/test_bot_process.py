@@ -1,0 +1,70 @@
+"""``python -m stoppress.bot`` as deployed: configured by environment, posting to stdout, stopped by SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stoppress.bot.state import load_state
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, free_port, story
+
+
+@pytest.fixture
+async def topics(kafka: Any) -> Topics:
+    return await create_topics(kafka.bootstrap, prefix="botp")
+
+
+@pytest.fixture
+async def gateway(kafka: Any, topics: Topics, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
+    process = GatewayProcess(kafka.bootstrap, topics, free_port(), tmp_path / "push.log")
+    await process.start()
+    yield process
+    process.stop()
+
+
+async def test_the_bot_process_posts_to_stdout_saves_its_state_and_stops_cleanly_on_sigterm(
+    kafka: Any, topics: Topics, gateway: GatewayProcess, tmp_path: Path
+) -> None:
+    state_file = tmp_path / "state" / "bot.json"
+    env = {
+        **os.environ,
+        "STOPPRESS_BOT_URL": gateway.ws_url,
+        "STOPPRESS_BOT_SINK": "stdout",
+        "STOPPRESS_BOT_MIN_LEVEL": "flash",
+        "STOPPRESS_BOT_STATE_FILE": str(state_file),
+    }
+    async with TickerStandIn(kafka.bootstrap, topics) as ticker:
+        await ticker.publish(story("quake", level="flash", headline="Earthquake hits Tokyo"))
+        await ticker.publish(story("fire", level="breaking", headline="Fire in Leeds"))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "stoppress.bot",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            assert process.stdout is not None
+            async with asyncio.timeout(15):
+                first = await process.stdout.readline()
+            process.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(15):
+                rest, stderr = await process.communicate()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert process.returncode == 0, stderr.decode()
+    assert first.decode() == "FLASH: Earthquake hits Tokyo\n"
+    assert rest.decode() == "https://news.example/quake\n\n"
+    state = load_state(state_file)
+    assert list(state.ledger) == ["quake"] and state.ledger["quake"].post_id == "stoppress:quake:new:1"
+    assert "bot stopped" in stderr.decode()
