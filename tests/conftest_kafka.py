@@ -1,0 +1,58 @@
+"""The session's real Kafka broker (a pytest plugin: ``pytest_plugins = ["tests.conftest_kafka"]``).
+
+One :class:`~stoppress.cli.localkafka.LocalKafka` serves the whole session, on free
+ports (other brokers may run on this machine), in the session's temp folder, with the
+Stop Press topics created. Missing Java, Maven or jars fail the session: never a skip.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, nullcontext
+
+import pytest
+
+from stoppress.cli.localkafka import LocalKafka, PortInUseError
+
+START_ATTEMPTS = 3
+"""A free port can be taken by someone else before the JVM binds it; then we pick new ones."""
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports on 127.0.0.1 that nobody listens on right now."""
+    with ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+def _terminal_output(config: pytest.Config) -> AbstractContextManager[object]:
+    """Let Maven's download progress reach the terminal despite output capturing."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    return nullcontext() if capture is None else capture.global_and_fixture_disabled()
+
+
+@pytest.fixture(scope="session")
+def kafka(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[LocalKafka]:
+    """A running broker with the topics; ``kafka.bootstrap`` is ``"127.0.0.1:PORT"``.
+
+    Fault tests may ``stop()``, ``kill()``, ``start()`` or ``restart()`` it (then
+    ``wait_ready()``), and must leave it running for the tests after them.
+    """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        port, controller_port = free_ports(2)
+        broker = LocalKafka(tmp_path_factory.mktemp("kafka"), port=port, controller_port=controller_port)
+        with _terminal_output(pytestconfig):
+            broker.ensure_jars()
+        try:
+            broker.launch()
+            break
+        except PortInUseError:
+            if attempt == START_ATTEMPTS:
+                raise
+    try:
+        yield broker
+    finally:
+        broker.stop()
