@@ -1,0 +1,225 @@
+"""Story clustering: decide on arrival which story a headline belongs to.
+
+Pure core: no I/O, no clock (``now`` is passed in). The stream layer persists
+each story's member :class:`Signature` values and rebuilds a
+:class:`StoryIndex` from them on restart, so the index is derived state: its
+decisions depend only on the set of members it holds (not on the order they
+were added in, up to floating-point rounding).
+
+Method (chosen on evidence, see ``docs/ranking-clustering.md``):
+
+- A headline's features are its normalised terms (:mod:`.textfeatures`).
+- Each term is weighted by an IDF learned online from the stories in the
+  index: ``idf(t) = ln((S + 1) / (s(t) + 1)) + 1`` with ``S`` stories and
+  ``s(t)`` of them using ``t``. Counting stories rather than headlines keeps a
+  story's own name ("titanfall" in 160 headlines of one story) informative
+  while words spread over many stories ("stocks", "sxsw") fade.
+- Similarity to a story is average-link: the mean over its members of
+  ``Σ_shared idf(t)² / (Σ_h idf(t)² · √(|m| / |h|))``, an idf cosine whose
+  member norm is approximated as ``√|m|`` times the headline's own RMS idf.
+  That keeps it scale-free (an identical one-headline story scores 1, however
+  large the index and its idf values grow) and lets each story keep one
+  running sum per term (``mass``), so a match costs O(terms × candidates) and
+  does not depend on the order members were added in.
+- The bar to join falls with story size: ``single_threshold`` for a story of
+  one headline (a pair must look alike), towards ``settled_threshold`` for a
+  big story (whose vocabulary is well established). Among stories over their
+  bar the one furthest over it (ratio) wins, so a stray one-headline story
+  cannot steal members from the big story it belongs to.
+- Time decay: a story's similarity halves every ``half_life`` since its newest
+  member. Coverage of one event comes in bursts; a story quiet for hours
+  needs a much closer match to be revived, and otherwise a new story starts.
+  Precision over recall: a wrong merge hides a story, a split shows two.
+- Candidates come from an inverted index (term → stories); terms used by more
+  than ``max_postings`` stories are too common to nominate candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from stoppress.ticker.textfeatures import headline_terms
+
+__all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "SIGNATURE_VERSION", "Signature", "StoryIndex", "signature"]
+
+SIGNATURE_VERSION = 1
+MAX_TERMS = 32
+"""Most terms kept per headline (a 300-character headline has fewer than ~40)."""
+MAX_TERM_CHARS = 32
+"""Longest term kept, in characters; keeps a signature under ~1.2 KB of JSON."""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The features of one headline used for matching.
+
+    ``terms`` are the distinct normalised terms in reading order (at most
+    :data:`MAX_TERMS`, each at most :data:`MAX_TERM_CHARS` characters).
+    Round-trips through :meth:`to_dict` / :meth:`from_dict` (JSON-able).
+    """
+
+    terms: tuple[str, ...]
+    language: str = "en"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-able form for persisting in a faust Table."""
+        return {"v": SIGNATURE_VERSION, "terms": list(self.terms), "lang": self.language}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, object]) -> Signature:
+        """Inverse of :meth:`to_dict`; raises ``ValueError`` on a malformed or newer dict."""
+        version = d.get("v", SIGNATURE_VERSION)
+        if version != SIGNATURE_VERSION:
+            raise ValueError(f"signature: unsupported version {version!r}")
+        terms = d.get("terms")
+        language = d.get("lang", "en")
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ValueError("signature: 'terms' must be a list of strings")
+        if not isinstance(language, str):
+            raise ValueError("signature: 'lang' must be a string")
+        return cls(terms=tuple(dict.fromkeys(t[:MAX_TERM_CHARS] for t in terms))[:MAX_TERMS], language=language)
+
+
+def signature(text: str, language: str = "en") -> Signature:
+    """Compute the matching features of one headline."""
+    terms = dict.fromkeys(term[:MAX_TERM_CHARS] for term in headline_terms(text, language))
+    return Signature(terms=tuple(terms)[:MAX_TERMS], language=language)
+
+
+@dataclass
+class _Story:
+    """What the index keeps per story: enough to score a headline against it in O(terms)."""
+
+    last_at: datetime
+    members: int = 0
+    mass: dict[str, float] = field(default_factory=dict)
+    """term → Σ over members using it of 1 / √(member's term count); its keys are the story's terms."""
+
+
+class StoryIndex:
+    """The stories of the last ``window``, searchable by headline :class:`Signature`.
+
+    Keyword tuning (defaults chosen on the UCI dev set, see the module doc):
+    ``single_threshold`` (similarity a one-headline story needs),
+    ``settled_threshold`` (the floor a large story's bar tends to),
+    ``half_life`` (time decay of a quiet story's pull; ``None`` disables it),
+    ``max_postings`` (terms used by more stories do not nominate candidates).
+    """
+
+    def __init__(
+        self,
+        window: timedelta = timedelta(hours=48),
+        *,
+        single_threshold: float = 0.2,
+        settled_threshold: float = 0.05,
+        half_life: timedelta | None = timedelta(minutes=90),
+        max_postings: int = 500,
+    ) -> None:
+        if window <= timedelta(0):
+            raise ValueError("window must be positive")
+        if not 0 < settled_threshold <= single_threshold:
+            raise ValueError("need 0 < settled_threshold <= single_threshold")
+        if half_life is not None and half_life <= timedelta(0):
+            raise ValueError("half_life must be positive or None")
+        self.window = window
+        self.single_threshold = single_threshold
+        self.settled_threshold = settled_threshold
+        self.half_life = half_life
+        self.max_postings = max_postings
+        self._stories: dict[str, _Story] = {}
+        self._postings: dict[str, set[str]] = {}
+
+    def __len__(self) -> int:
+        """Number of stories currently indexed."""
+        return len(self._stories)
+
+    def __contains__(self, story_id: object) -> bool:
+        return story_id in self._stories
+
+    def match(self, sig: Signature, now: datetime) -> str | None:
+        """Return the story ``sig`` belongs to, or ``None`` when it starts a new one.
+
+        Only stories whose newest member is within ``window`` of ``now`` are
+        considered. Ties go to the lexically smallest story id (deterministic).
+        """
+        if not sig.terms or not self._stories:
+            return None
+        weights = self._weights(sig.terms)
+        norm = sum(weights.values()) / math.sqrt(len(weights))
+        best: tuple[float, str] | None = None
+        for story_id in self._candidates(sig.terms):
+            story = self._stories[story_id]
+            age = now - story.last_at
+            if age > self.window:
+                continue
+            shared = sum(w * story.mass[t] for t, w in weights.items() if t in story.mass)
+            similarity = shared / (story.members * norm) * self._decay(age)
+            ratio = similarity / self._threshold(story.members)
+            if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
+                best = (ratio, story_id)
+        return best[1] if best is not None else None
+
+    def add(self, story_id: str, sig: Signature, at: datetime) -> None:
+        """Record ``sig`` as a member headline of ``story_id`` seen at ``at``."""
+        story = self._stories.get(story_id)
+        if story is None:
+            story = self._stories[story_id] = _Story(last_at=at)
+        story.members += 1
+        story.last_at = max(story.last_at, at)
+        if not sig.terms:
+            return
+        share = 1.0 / math.sqrt(len(sig.terms))
+        for term in sig.terms:
+            story.mass[term] = story.mass.get(term, 0.0) + share
+            self._postings.setdefault(term, set()).add(story_id)
+
+    def remove(self, story_id: str) -> None:
+        """Forget a story (retracted, expired or about to be re-added); unknown ids are ignored."""
+        story = self._stories.pop(story_id, None)
+        if story is None:
+            return
+        for term in story.mass:
+            posting = self._postings.get(term)
+            if posting is not None:
+                posting.discard(story_id)
+                if not posting:
+                    del self._postings[term]
+
+    def expire(self, now: datetime) -> list[str]:
+        """Remove and return (sorted) the stories whose newest member is older than ``window``.
+
+        A full scan, O(stories): meant to be called periodically, not per headline.
+        """
+        cutoff = now - self.window
+        expired = sorted(sid for sid, s in self._stories.items() if s.last_at < cutoff)
+        for story_id in expired:
+            self.remove(story_id)
+        return expired
+
+    def _weights(self, terms: tuple[str, ...]) -> dict[str, float]:
+        """idf² per term, with idf counted over stories (see module doc)."""
+        stories = len(self._stories) + 1
+        weights: dict[str, float] = {}
+        for term in terms:
+            idf = math.log(stories / (len(self._postings.get(term, ())) + 1)) + 1.0
+            weights[term] = idf * idf
+        return weights
+
+    def _candidates(self, terms: tuple[str, ...]) -> set[str]:
+        candidates: set[str] = set()
+        for term in terms:
+            posting = self._postings.get(term)
+            if posting is not None and len(posting) <= self.max_postings:
+                candidates |= posting
+        return candidates
+
+    def _threshold(self, members: int) -> float:
+        return self.settled_threshold + (self.single_threshold - self.settled_threshold) / members
+
+    def _decay(self, age: timedelta) -> float:
+        if self.half_life is None or age <= timedelta(0):
+            return 1.0
+        return float(0.5 ** (age / self.half_life))
