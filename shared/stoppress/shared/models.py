@@ -125,6 +125,10 @@ class Headline(_Contract):
     id: Annotated[str, Field(min_length=3, max_length=512)]
     version: Annotated[int, Field(ge=1)] = 1
     source: Slug
+    source_name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_plain_text)] | None = None
+    """The source's display name as ingest knew it (for a relayed outlet, the outlet's own name)."""
+    source_authority: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """The source's authority weight (0-1) from ingest's source configuration; ranking reads it."""
     headline: HeadlineText
     summary: SummaryText | None = None
     url: HttpUrl | None = None

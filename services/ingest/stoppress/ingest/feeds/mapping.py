@@ -1,0 +1,111 @@
+"""A feed entry as a ``Headline`` (pure): the same sanitising as the HTTP API, feed-friendly defaults.
+
+A feed has nobody to answer a 422, so where an HTTP client would be refused
+the mapping adapts when that is harmless, and refuses the entry (with a
+reason, logged and counted) when it is not:
+
+- guid: the entry's ``id``/``guid``, else its link; neither → refused.
+  Guids too long for an id are replaced by their SHA-256.
+- summary: cut at a word boundary to fit; subjects: at most 50, each cut
+  to 64 characters.
+- times: publication/update times more than the tolerance in the future
+  (a feed with a wrong clock or time zone) are clamped to now; missing
+  times are now.
+- language: the entry's, else the feed's, else the feed configuration's,
+  else ``en``; an invalid tag falls back the same way.
+- a title that is empty after cleaning or over 300 characters, or a link
+  that is not http/https (``javascript:``…) → refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from stoppress.ingest.feeds.parsing import FeedEntry
+from stoppress.ingest.problems import RefusalError
+from stoppress.ingest.sanitize import (
+    GUID_MAX_CHARS,
+    RAW_TEXT_MAX_CHARS,
+    Attribution,
+    build_headline,
+    clamp_future,
+    clean_text,
+    truncate_text,
+)
+from stoppress.ingest.sources import FeedConfig
+from stoppress.shared.models import SUMMARY_MAX_CHARS, Headline, check_language
+
+MAX_SUBJECTS = 50
+RAW_SUMMARY_CHARS = RAW_TEXT_MAX_CHARS["summary"]
+"""Feed summaries are often whole articles: only their start is read (then cut to fit after cleaning)."""
+SUBJECT_MAX_CHARS = 64
+
+
+class EntryRefusedError(ValueError):
+    """A feed entry that cannot become a headline; the message says why."""
+
+
+def entry_guid(entry: FeedEntry) -> str | None:
+    """The entry's identity at its source: ``id``/``guid``, else its link; hashed when too long."""
+    guid = (entry.guid or entry.link or "").strip()
+    if not guid:
+        return None
+    if len(guid) > GUID_MAX_CHARS:
+        return "sha256-" + hashlib.sha256(guid.encode()).hexdigest()
+    return guid
+
+
+def entry_to_headline(
+    entry: FeedEntry,
+    *,
+    guid: str,
+    version: int,
+    attribution: Attribution,
+    feed: FeedConfig,
+    feed_language: str | None,
+    now: datetime,
+    tolerance: timedelta,
+) -> Headline:
+    """The headline for ``version`` of ``entry``; :class:`EntryRefusedError` with the reason if it cannot be one."""
+    published = clamp_future(entry.published or entry.updated or now, now, tolerance)
+    changed = clamp_future(entry.changed_at or published, now, tolerance)
+    fields: dict[str, Any] = {
+        "guid": guid,
+        "version": version,
+        "headline": entry.title or "",
+        "summary": _summary(entry.summary),
+        "url": entry.link,
+        "language": _language(entry.language, feed_language, feed.language),
+        "urgency": feed.urgency,
+        "subjects": [tag[:SUBJECT_MAX_CHARS].strip() for tag in entry.tags[: MAX_SUBJECTS * 2]],
+        "category": feed.category,
+        "region": feed.region,
+        "first_created": published,
+        "version_created": max(changed, published),
+    }
+    fields["subjects"] = [tag for tag in fields["subjects"] if tag][:MAX_SUBJECTS]
+    try:
+        return build_headline(fields, attribution, now, default_guid=guid, future_tolerance=tolerance)
+    except RefusalError as refused:
+        raise EntryRefusedError(refused.problem.detail) from None
+
+
+def _summary(summary: str | None) -> str | None:
+    if summary is None:
+        return None
+    try:
+        return truncate_text(clean_text(summary[:RAW_SUMMARY_CHARS]), SUMMARY_MAX_CHARS) or None
+    except ValueError:
+        return None
+
+
+def _language(*candidates: str | None) -> str:
+    for candidate in candidates:
+        if candidate:
+            try:
+                return check_language(candidate.strip().replace("_", "-"))
+            except ValueError:
+                continue
+    return "en"

@@ -1,0 +1,44 @@
+"""API keys: how they are made and how they are stored (hashed, never in clear).
+
+Keys are long random secrets, so one unsalted SHA-256 is enough to store
+them (a password needs a slow hash because people choose guessable ones; a
+32-byte random key cannot be guessed). Logs name a key by the first
+characters of its hash only.
+
+``python -m stoppress.ingest.keys`` prints a new key and the hash to put in
+the sources file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+HASH_PREFIX = "sha256:"
+KEY_HASH_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def hash_key(key: str) -> str:
+    """The stored form of an API key: ``sha256:`` and the hex digest of its UTF-8 bytes."""
+    return HASH_PREFIX + hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    """A fresh API key: 32 random bytes, URL-safe base64 (43 characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def key_label(key_hash: str) -> str:
+    """A short, non-secret name of a key for logs: ``sha256:1a2b3c4d``."""
+    return key_hash[: len(HASH_PREFIX) + 8]
+
+
+def main() -> None:
+    """Print a new key and its hash (give the key to the source, put the hash in the sources file)."""
+    key = new_key()
+    print(f"key:  {key}\nhash: {hash_key(key)}")
+
+
+if __name__ == "__main__":
+    main()
