@@ -51,9 +51,10 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from xml.etree import ElementTree
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
+from stoppress.cli.topics import create_topics
 from stoppress.shared.topics import TOPICS, TopicSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -274,7 +275,7 @@ class LocalKafka:
     @staticmethod
     def create_topics_on(bootstrap: str, topics: Sequence[TopicSpec] = TOPICS) -> None:
         """Create ``topics`` on any broker, replication factor 1; existing topics are left as they are."""
-        _run_on_private_loop(_create_topics(bootstrap, topics))
+        _run_on_private_loop(create_topics(bootstrap, topics))
 
     def stop(self) -> None:
         """Stop the broker: SIGTERM to its process group, then SIGKILL after ``stop_grace_s``.
@@ -418,24 +419,6 @@ async def _lists_a_broker(bootstrap: str) -> bool:
     finally:
         await admin.close()
     return bool(cluster["brokers"])
-
-
-async def _create_topics(bootstrap: str, topics: Sequence[TopicSpec]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="stoppress-localkafka")
-    await admin.start()
-    try:
-        response = await admin.create_topics(
-            [NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.topic_config()) for spec in topics]
-        )
-    finally:
-        await admin.close()
-    failures = [
-        f"{topic}: {for_code(error_code).__name__} {' '.join(map(str, message))}"
-        for topic, error_code, *message in response.topic_errors
-        if error_code not in (0, TopicAlreadyExistsError.errno)
-    ]
-    if failures:
-        raise LocalKafkaError("Kafka refused to create topics: " + "; ".join(failures))
 
 
 def _kafka_version(pom: Path) -> str:

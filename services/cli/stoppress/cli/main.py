@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES = (
     "stoppress.cli.bot",
     "stoppress.cli.evaluate",
     "stoppress.cli.localkafka",
+    "stoppress.cli.topics",
 )
 
 
