@@ -22,7 +22,7 @@ loop: the few Kafka requests run on a private loop in a worker thread.
 Invariant: no broker JVM outlives its launcher. :meth:`~LocalKafka.stop` sends SIGTERM to
 the process group and SIGKILL after a grace period, also when interrupted; it is registered
 with :mod:`atexit`; and on Linux the kernel kills the JVM if Python dies without cleaning
-up (see :func:`_parent_death_signal_setter`).
+up (see :func:`stoppress.cli.processes.parent_death_signal_setter`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import atexit
 import base64
-import ctypes
 import fcntl
 import hashlib
 import os
@@ -40,10 +39,9 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +52,7 @@ from xml.etree import ElementTree
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from stoppress.cli.processes import parent_death_signal_setter
 from stoppress.cli.topics import create_topics
 from stoppress.shared.topics import TOPICS, TopicSpec
 
@@ -81,7 +80,6 @@ JVM_OPTIONS = (
 )
 READY_POLL_INTERVAL_S = 0.2
 LOG_TAIL_LINES = 40
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 _T = TypeVar("_T")
 
 JAVA_MISSING = (
@@ -249,7 +247,7 @@ class LocalKafka:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=_parent_death_signal_setter(),  # noqa: PLW1509 - it only calls prctl(2)
+                preexec_fn=parent_death_signal_setter(),  # noqa: PLW1509 - it only calls prctl(2)
             )
         atexit.register(self.stop)
 
@@ -453,23 +451,6 @@ def _accepts_connections(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _parent_death_signal_setter() -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking Linux to SIGKILL the broker when its parent dies (kill -9, ``os._exit``).
-
-    prctl(PR_SET_PDEATHSIG) follows the *thread* that forks, so it is set only from the main
-    thread: a broker started from a worker thread (``asyncio.to_thread``) would otherwise die
-    with that thread. Those rely on :meth:`LocalKafka.stop` and :mod:`atexit` alone.
-    """
-    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
-        return None
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-    def set_parent_death_signal() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
-
-    return set_parent_death_signal
 
 
 def _run_on_private_loop(coroutine: Coroutine[Any, Any, _T]) -> _T:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -19,13 +20,31 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 STOP_GRACE_S = 10.0
 """How long a service may take to shut down after SIGTERM before it is killed (s)."""
+
+
+def parent_death_signal_setter() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to SIGKILL the child when its parent dies (kill -9, ``os._exit``).
+
+    prctl(PR_SET_PDEATHSIG) follows the *thread* that forks, so it is set only from the main
+    thread: a child started from a worker thread (``asyncio.to_thread``) would otherwise die
+    with that thread. Those rely on an explicit stop and :mod:`atexit` alone.
+    """
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_parent_death_signal() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+
+    return set_parent_death_signal
 
 
 class ServiceError(RuntimeError):
@@ -69,6 +88,7 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=parent_death_signal_setter(),  # noqa: PLW1509 - it only calls prctl(2)
         )
         _RUNNING.add(self)
         if self.log_path is None:

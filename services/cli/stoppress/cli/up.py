@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import signal
 import sys
 import time
 from pathlib import Path
@@ -58,6 +59,7 @@ def _say(message: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C: services and broker too
     settings = UpSettings()
     demo_key = settings.demo_key or secrets.token_urlsafe(24)
     data_dir: Path = args.data_dir.resolve()
