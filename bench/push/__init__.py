@@ -1,0 +1,1 @@
+"""Push gateway benchmark (``python -m bench.push``); see :mod:`bench.push.run`."""
