@@ -1,0 +1,218 @@
+"""The two faust agents of the worker: thin adapters around the pure :class:`~stoppress.ticker.desk.Desk`.
+
+``intake`` (``headlines.raw`` → desk topic) decodes and validates each
+record, sends what is not a valid ``Headline`` to ``headlines.dlq`` with the
+reason, and re-keys the rest by desk. ``desk`` (desk topic → ``ticker.events``
+and ``ticker.stories``) feeds headlines and clock ticks to the desk of their
+partition and publishes the events it returns: each event on
+``ticker.events`` and the story's new state on the compacted
+``ticker.stories`` (a tombstone after a retraction or expiry), both keyed by
+story id. Neither agent ever stops on bad data: a record it cannot handle
+goes to the DLQ.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+
+from stoppress.shared.codec import DecodeError, decode, encode
+from stoppress.shared.deadletter import DeadLetter
+from stoppress.shared.models import Headline, TickerEvent
+from stoppress.ticker.authority import AuthorityBook
+from stoppress.ticker.desk import Desk, DeskPolicy, desk_key
+from stoppress.ticker.tables import PartitionState, TickerTables
+from stoppress.ticker.telemetry import TickerMetrics
+from stoppress.ticker.topics import TICK_KEY, TickerTopics
+
+log = logging.getLogger(__name__)
+
+_TOMBSTONED = frozenset({"story.retract", "story.expire"})
+
+
+class TickerAgents:
+    """The agents' shared state: one desk per desk partition, rebuilt from the tables after each recovery."""
+
+    def __init__(
+        self,
+        app: faust.App,
+        topics: TickerTopics,
+        tables: TickerTables,
+        *,
+        authority: AuthorityBook,
+        policy: DeskPolicy,
+        metrics: TickerMetrics,
+    ) -> None:
+        self._topics = topics
+        self._tables = tables
+        self._authority = authority
+        self._policy = policy
+        self._metrics = metrics
+        self._desks: dict[int, Desk] = {}
+        self._states: dict[int, PartitionState] = {}
+        self.next_offsets: dict[tuple[str, int], int] = {}
+        """(topic, partition) → offset after the last record handled, for the lag gauge."""
+        self._app = app
+
+    def register(self) -> None:
+        """Attach both agents to the app and rebuild desks whenever tables finish recovering."""
+        app = self._app
+        app.agent(self._topics.raw, name="stoppress.ticker.intake")(self.intake)
+        app.agent(self._topics.desk, name="stoppress.ticker.desk")(self.desk)
+        self._tables.stories.on_recover(self.forget_desks)
+
+    async def forget_desks(self) -> None:
+        """Drop every desk: partitions may have moved, and the tables now hold the recovered truth."""
+        self._desks.clear()
+        self._states.clear()
+
+    async def intake(self, stream: faust.StreamT[bytes]) -> None:
+        """Validate ``headlines.raw`` records and re-key them by desk."""
+        async for event in stream.events():
+            message = event.message
+            try:
+                headline = decode(event.value, Headline)
+            except DecodeError as exc:
+                await self._dead_letter(message, exc.reason, "ticker.intake")
+            else:
+                await self._send(self._topics.desk, desk_key(headline.language).encode(), event.value)
+            self._handled(message)
+
+    async def desk(self, stream: faust.StreamT[bytes]) -> None:
+        """Feed headlines and ticks of each desk partition to its desk; publish the events."""
+        async for event in stream.events():
+            message = event.message
+            if message.partition not in self._desks:
+                await self._open_desk(message.partition, message.offset)
+            try:
+                events = self._tick(message) if message.key == TICK_KEY else self._handle(message)
+            except _RecordRefusedError as exc:
+                await self._dead_letter(message, exc.reason, "ticker.desk")
+            else:
+                for ticker_event in events:
+                    await self._publish(ticker_event)
+                await self._states[message.partition].flush()
+            self._handled(message)
+
+    def _handle(self, message: Any) -> list[TickerEvent]:
+        try:
+            headline = decode(message.value, Headline)
+        except DecodeError as exc:
+            raise _RecordRefusedError(exc.reason) from None
+        desk = self._desks[message.partition]
+        started = time.perf_counter()
+        try:
+            events = desk.handle(headline, datetime.now(UTC), message.offset)
+        except Exception as exc:  # a bug must not stop the ticker: rebuild this desk, park the record
+            log.exception("desk failed on a headline", extra={"item_id": headline.id})
+            self._forget_desk(message.partition)
+            raise _RecordRefusedError(f"desk failed on this headline: {exc!r}") from exc
+        finished = time.perf_counter()
+        self._metrics.observe_headline(finished - started, time.time() - headline.received_at.timestamp())
+        return events
+
+    def _tick(self, message: Any) -> list[TickerEvent]:
+        try:
+            now = datetime.fromtimestamp(float(message.value), UTC)
+        except (TypeError, ValueError, OverflowError):
+            raise _RecordRefusedError(f"clock tick value is not a POSIX time: {message.value!r:.80}") from None
+        desk = self._desks[message.partition]
+        try:
+            return desk.tick(now, message.offset)
+        except Exception as exc:  # as above: never stop; rebuild the desk from its tables
+            log.exception("desk failed on a clock tick")
+            self._forget_desk(message.partition)
+            raise _RecordRefusedError(f"desk failed on a clock tick: {exc!r}") from exc
+
+    async def _open_desk(self, partition: int, offset: int) -> None:
+        """Rebuild the desk of ``partition`` from the tables, its input resuming at ``offset``.
+
+        Events caused by records at ``offset`` or later may be recorded in
+        the tables without having reached the broker (the worker may have
+        died before flushing them); they are published again, same ids.
+        """
+        started = time.perf_counter()
+        state = self._tables.for_partition(partition, self._send_to)
+        desk = Desk(state.tables, self._authority, self._policy)
+        self._desks[partition] = desk
+        self._states[partition] = state
+        unconfirmed = desk.unconfirmed(offset)
+        for ticker_event in unconfirmed:
+            await self._publish(ticker_event)
+        took_ms = round((time.perf_counter() - started) * 1e3)
+        log.info(
+            "desk rebuilt from tables",
+            extra={"partition": partition, "stories": len(desk), "republished": len(unconfirmed), "ms": took_ms},
+        )
+
+    async def _send(
+        self,
+        topic: faust.TopicT,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> None:
+        await self._send_to(topic.get_topic_name(), key, value, None, headers)
+
+    async def _send_to(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        headers: list[tuple[str, bytes]] | None = None,
+    ) -> None:
+        """Hand one record to the app's producer (faust flushes it before committing the input offsets).
+
+        Straight to the producer rather than through faust's topic layer:
+        the records are already bytes, and this path costs less per record.
+        """
+        await self._app.producer.send(topic, key, value, partition, None, headers)
+
+    def _forget_desk(self, partition: int) -> None:
+        """Drop a desk whose state may be half-changed, with its held-back writes; it is rebuilt from the tables."""
+        self._desks.pop(partition, None)
+        self._states.pop(partition, None)
+
+    async def _publish(self, event: TickerEvent) -> None:
+        key = event.story.story_id.encode()
+        await self._send(self._topics.events, key, encode(event))
+        await self._send(self._topics.stories, key, None if event.type in _TOMBSTONED else encode(event.story))
+        self._metrics.events.labels(type=event.type).inc()
+        log.log(
+            logging.DEBUG if event.type == "story.update" else logging.INFO,
+            "%s: %s",
+            event.type,
+            event.story.headline,
+            extra={"story_id": event.story.story_id, "level": event.story.level},
+        )
+
+    async def _dead_letter(self, message: Any, reason: str, stage: str) -> None:
+        letter = DeadLetter(
+            key=message.key,
+            value=message.value,
+            reason=reason,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+            stage=stage,
+        )
+        await self._send(self._topics.dlq, message.key, message.value, headers=letter.headers())
+        self._metrics.dead_letters.labels(stage=stage).inc()
+        origin = f"{message.topic}/{message.partition}/{message.offset}"
+        log.warning("record sent to the DLQ: %s", reason, extra={"stage": stage, "origin": origin})
+
+    def _handled(self, message: Any) -> None:
+        self.next_offsets[(message.topic, message.partition)] = message.offset + 1
+
+
+class _RecordRefusedError(Exception):
+    """A desk-topic record that goes to the DLQ with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

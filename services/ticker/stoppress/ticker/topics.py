@@ -1,0 +1,78 @@
+"""The topics the ticker reads and writes, declared on its faust app.
+
+``headlines.raw`` is keyed by ``source:guid``, so one source's items are
+spread over its partitions and coverage of one event by two sources lands on
+different partitions. Clustering needs every item that may belong to a story
+in one place, so the *intake* agent re-keys each valid headline by its desk
+(:func:`stoppress.ticker.desk.desk_key`, the primary language subtag) into
+the internal *desk* topic, whose partitions the *desk* agent and its tables
+share (see ``docs/ranking.md``, "Partitioning").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import faust
+
+from stoppress.shared.topics import HEADLINES_DLQ, HEADLINES_RAW, TICKER_EVENTS, TICKER_STORIES, TOPICS, TopicSpec
+from stoppress.ticker.settings import TickerSettings
+
+DESK_RETENTION_S = 7 * 24 * 3600.0
+"""How long re-keyed headlines stay on the desk topic (s); only a replay after a crash reads them."""
+
+TICK_KEY = b"\x00tick"
+"""Key of clock ticks on the desk topic (a desk key is a language subtag, never this)."""
+
+
+@dataclass(frozen=True)
+class TickerTopics:
+    """Every topic of the worker, with raw bytes keys and values."""
+
+    raw: faust.TopicT
+    desk: faust.TopicT
+    events: faust.TopicT
+    stories: faust.TopicT
+    dlq: faust.TopicT
+
+
+def declare_topics(app: faust.App, settings: TickerSettings) -> TickerTopics:
+    """Declare the topics on ``app`` (see :mod:`stoppress.ticker.provision` for their creation)."""
+
+    def external(name: str, spec: TopicSpec) -> faust.TopicT:
+        return app.topic(name, partitions=spec.partitions, key_type=bytes, value_type=bytes, internal=False)
+
+    specs = shared_topic_specs(settings)
+    return TickerTopics(
+        raw=external(settings.headlines_topic, specs[settings.headlines_topic]),
+        desk=app.topic(
+            desk_topic_name(settings),
+            partitions=settings.desk_partitions,
+            key_type=bytes,
+            value_type=bytes,
+            internal=True,
+            retention=DESK_RETENTION_S,
+        ),
+        events=external(settings.events_topic, specs[settings.events_topic]),
+        stories=external(settings.stories_topic, specs[settings.stories_topic]),
+        dlq=external(settings.dlq_topic, specs[settings.dlq_topic]),
+    )
+
+
+def shared_topic_specs(settings: TickerSettings) -> dict[str, TopicSpec]:
+    """The configured names of the shared topics the worker uses, each with its spec from DESIGN.md."""
+    by_name = {spec.name: spec for spec in TOPICS}
+    return {
+        configured: replace(by_name[default], name=configured)
+        for configured, default in (
+            (settings.headlines_topic, HEADLINES_RAW),
+            (settings.events_topic, TICKER_EVENTS),
+            (settings.stories_topic, TICKER_STORIES),
+            (settings.dlq_topic, HEADLINES_DLQ),
+        )
+    }
+
+
+def desk_topic_name(settings: TickerSettings) -> str:
+    """The internal topic carrying re-keyed headlines and clock ticks to the desk agent."""
+    return f"{settings.app_id}-desk"

@@ -1,0 +1,70 @@
+"""Assemble the ticker worker from its parts and run it until SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import faust
+
+from stoppress.ticker.agents import TickerAgents
+from stoppress.ticker.app import create_app
+from stoppress.ticker.clock import TickerClock
+from stoppress.ticker.provision import ensure_topics
+from stoppress.ticker.settings import TickerSettings
+from stoppress.ticker.tables import declare_tables
+from stoppress.ticker.telemetry import TickerMetrics
+from stoppress.ticker.topics import declare_topics
+from stoppress.ticker.web import TickerWeb
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: TickerSettings) -> faust.App:
+    """The faust app with its topics, tables, agents, clock and web service attached."""
+    app = create_app(settings)
+    topics = declare_topics(app, settings)
+    tables = declare_tables(app, settings)
+    lag_topics = {topics.raw.get_topic_name(), topics.desk.get_topic_name()}
+
+    def lag() -> dict[str, int]:
+        records: dict[str, int] = {}
+        try:
+            assignment = app.consumer.assignment()
+        except Exception:  # no consumer yet (starting) or it is being rebuilt: nothing to report
+            return records
+        for tp in assignment:
+            handled = agents.next_offsets.get((tp.topic, tp.partition))
+            if tp.topic not in lag_topics or handled is None:
+                continue
+            try:
+                highwater = app.consumer.highwater(tp)
+            except Exception:  # not fetched yet
+                continue
+            records[tp.topic] = records.get(tp.topic, 0) + max(0, highwater - handled)
+        return records
+
+    metrics = TickerMetrics(lag)
+    agents = TickerAgents(
+        app, topics, tables, authority=settings.authority_book(), policy=settings.desk_policy(), metrics=metrics
+    )
+    agents.register()
+    clock = TickerClock(app, settings, topics.desk.get_topic_name())
+    app.service(clock)  # type: ignore[arg-type]  # faust also takes an instance (App._prepare_subservice)
+    app.web_server(TickerWeb(app, settings, metrics))
+    return app
+
+
+def run_worker(settings: TickerSettings) -> None:
+    """Run one worker in this process until SIGTERM/SIGINT; faust stops it cleanly (commits, closes)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    loop.run_until_complete(ensure_topics(settings))
+    app = build_app(settings)
+    where = {"kafka": settings.kafka_bootstrap, "web_port": settings.web_port}
+    log.info("ticker worker starting", extra=where)
+    worker = faust.Worker(
+        app, loop=loop, loglevel=settings.log_level, quiet=True, override_logging=False, redirect_stdouts=False
+    )
+    worker.execute_from_commandline()
