@@ -6,7 +6,7 @@ each story's member :class:`Signature` values and rebuilds a
 decisions depend only on the set of members it holds (not on the order they
 were added in, up to floating-point rounding).
 
-Method (chosen on evidence, see ``docs/ranking-clustering.md``):
+Method (chosen on evidence, see "Story clustering" in ``docs/ranking.md``):
 
 - A headline's features are its normalised terms (:mod:`.textfeatures`).
 - Each term is weighted by an IDF learned online from the stories in the
