@@ -9,7 +9,7 @@ from stoppress.push.refusals import Forbidden, Unauthorised
 from stoppress.push.tokens import AUDIENCE, authorise, issue_token
 
 SECRET = "s" * 40
-NOW = datetime.now(UTC)
+NOW = datetime.now(UTC)  # tokens below live for hours: the suite may run long after collection
 INTERNAL = frozenset({"internal"})
 
 
@@ -18,12 +18,12 @@ def test_public_filters_need_no_token() -> None:
 
 
 def test_valid_token_allows_its_categories() -> None:
-    token = issue_token(SECRET, ["internal"], 60, "desk-7", NOW)
+    token = issue_token(SECRET, ["internal"], 3600, "desk-7", NOW)
     assert authorise(INTERNAL, token, SECRET) == "desk-7"
 
 
 def test_wildcard() -> None:
-    assert authorise(frozenset({"embargo"}), issue_token(SECRET, ["*"], 60, "ops", NOW), SECRET) == "ops"
+    assert authorise(frozenset({"embargo"}), issue_token(SECRET, ["*"], 3600, "ops", NOW), SECRET) == "ops"
 
 
 @pytest.mark.parametrize(
@@ -31,12 +31,12 @@ def test_wildcard() -> None:
     [
         (None, SECRET, "need a token"),
         ("not-a-jwt", SECRET, "not valid"),
-        (issue_token("x" * 40, ["internal"], 60, "a", NOW), SECRET, "not valid"),
-        (issue_token(SECRET, ["internal"], 60, "a", NOW - timedelta(hours=1)), SECRET, "expired"),
-        (jwt.encode({"aud": "other", "exp": NOW + timedelta(minutes=1)}, SECRET, algorithm="HS256"), SECRET,
+        (issue_token("x" * 40, ["internal"], 3600, "a", NOW), SECRET, "not valid"),
+        (issue_token(SECRET, ["internal"], 3600, "a", NOW - timedelta(hours=3)), SECRET, "expired"),
+        (jwt.encode({"aud": "other", "exp": NOW + timedelta(hours=3)}, SECRET, algorithm="HS256"), SECRET,
          "not valid"),
         (jwt.encode({"aud": AUDIENCE}, SECRET, algorithm="HS256"), SECRET, "not valid"),
-        (issue_token(SECRET, ["internal"], 60, "a", NOW), None, "disabled"),
+        (issue_token(SECRET, ["internal"], 3600, "a", NOW), None, "disabled"),
     ],
 )
 def test_missing_or_bad_tokens_are_4001(token: str | None, secret: str | None, message: str) -> None:
@@ -46,14 +46,14 @@ def test_missing_or_bad_tokens_are_4001(token: str | None, secret: str | None, m
 
 
 def test_token_without_the_category_is_4003() -> None:
-    token = issue_token(SECRET, ["embargo"], 60, "a", NOW)
+    token = issue_token(SECRET, ["embargo"], 3600, "a", NOW)
     with pytest.raises(Forbidden, match="internal") as caught:
         authorise(INTERNAL, token, SECRET)
     assert caught.value.close_code == 4003
 
 
 def test_unsigned_tokens_are_refused() -> None:
-    claims = {"aud": AUDIENCE, "exp": NOW + timedelta(minutes=1), "categories": ["*"]}
+    claims = {"aud": AUDIENCE, "exp": NOW + timedelta(hours=3), "categories": ["*"]}
     token = jwt.encode(claims, None, algorithm="none")
     with pytest.raises(Unauthorised):
         authorise(INTERNAL, token, SECRET)
