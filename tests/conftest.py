@@ -7,25 +7,18 @@ against it, on free ports, logging into the session's temp folder.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from stoppress.cli.processes import free_port
 from stoppress.cli.stack import Stack, StackConfig
 
 pytest_plugins = ["tests.conftest_kafka"]
 
 DEMO_KEY = "test-demo-key-0123456789"
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="session")

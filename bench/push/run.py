@@ -18,7 +18,6 @@ import asyncio
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.processes import free_port
 from stoppress.shared.codec import encode
 from stoppress.shared.models import StoryView, TickerEvent
 
@@ -43,12 +43,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results" / "push.json"
 PYTHON = sys.executable
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def event_bytes(number: int) -> bytes:

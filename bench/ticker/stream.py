@@ -39,7 +39,6 @@ import csv
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -56,6 +55,7 @@ import psutil
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.processes import free_port
 from stoppress.shared.kafka import durable_producer
 from stoppress.shared.models import Headline
 from stoppress.ticker.authority import AuthorityBook
@@ -82,12 +82,6 @@ class Row:
     latency_ms_p50: float | None = None
     latency_ms_p99: float | None = None
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def workload(path: Path, copies: int) -> list[tuple[bytes, dict[str, Any]]]:

@@ -22,10 +22,11 @@ from stoppress.bot.runner import Bot
 from stoppress.bot.sinks import MastodonSink, Sink, WebhookSink
 from stoppress.bot.state import load_state
 from stoppress.bot.textlength import PLATFORMS, post_length
+from stoppress.cli.processes import free_port
 from stoppress.shared.client import Stream
 from stoppress.shared.reconnect import Backoff
 from tests.integration.bot.standins import Failure, MastodonStandIn, WebhookReceiver
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, free_port, story
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
 
 TOKEN = "bot-token"
 LONG_HEADLINE = "Minister says " + "very " * 56 + "much"

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from stoppress.bot.state import load_state
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, free_port, story
+from stoppress.cli.processes import free_port
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import pytest
 
 from stoppress.bot.sinks import MastodonSink, OutgoingPost, SinkError, WebhookSink
 from stoppress.bot.textlength import PLATFORMS
+from stoppress.cli.processes import free_port
 from tests.integration.bot.standins import Failure, MastodonStandIn, WebhookReceiver
-from tests.integration.push.harness import free_port, story
+from tests.integration.push.harness import story
 
 TOKEN = "test-token"
 SECRET = b"webhook-secret"

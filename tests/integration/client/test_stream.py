@@ -16,11 +16,12 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import TopicPartition
 
+from stoppress.cli.processes import free_port
 from stoppress.push.cursor import parse_cursor
 from stoppress.shared.client import ResyncRequired, Stream, StreamRefused
 from stoppress.shared.protocol import Event, Filters, Recovered, Snapshot, StreamMessage
 from stoppress.shared.reconnect import Backoff
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, free_port, story
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
 
 FAST = Backoff(base=0.1, cap=0.5, slow_floor=0.2, slow_cap=1.0)
 """Reconnect quickly: the tests wait for the stream, not for production-sized backoff."""

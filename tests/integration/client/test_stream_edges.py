@@ -17,10 +17,10 @@ import pytest
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from stoppress.cli.processes import free_port
 from stoppress.shared.client import ServerMisbehaved, Stream, StreamRefused, StreamUnavailable
 from stoppress.shared.protocol import Event, Recovered, Snapshot
 from stoppress.shared.reconnect import Backoff
-from tests.integration.push.harness import free_port
 from tests.unit.client.samples import frame, story, ticker_event
 
 Script = Callable[[ServerConnection], Awaitable[None]]

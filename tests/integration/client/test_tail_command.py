@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, free_port, story
+from stoppress.cli.processes import free_port
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ import pytest
 from aiokafka import TopicPartition
 
 from stoppress.cli.localkafka import LocalKafka
-from stoppress.cli.processes import ServiceProcess
+from stoppress.cli.processes import ServiceProcess, free_port
 from stoppress.ingest.keys import hash_key
 from stoppress.shared.codec import decode
 from stoppress.shared.kafka import group_free_consumer
 from stoppress.shared.models import Headline
 from stoppress.shared.topics import HEADLINES_RAW, TOPICS
-from tests.conftest import free_port
 
 RAW_PARTITIONS = next(spec.partitions for spec in TOPICS if spec.name == HEADLINES_RAW)
 WIRE_KEY = "wire-key-0123456789abcdef"

@@ -37,13 +37,6 @@ REPO = Path(__file__).resolve().parents[3]
 PYTHON = sys.executable
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
 
 @dataclass(frozen=True)
 class Topics:

@@ -11,12 +11,12 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic, RecordsToDelete
 from websockets.exceptions import ConnectionClosed
 
+from stoppress.cli.processes import free_port
 from tests.integration.push.harness import (
     GatewayProcess,
     TickerStandIn,
     Topics,
     connect_ws,
-    free_port,
     receive,
     receive_until,
     running_gateway,

@@ -11,12 +11,12 @@ import pytest
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from stoppress.cli.processes import free_port
 from tests.integration.push.harness import (
     GatewayProcess,
     TickerStandIn,
     Topics,
     connect_ws,
-    free_port,
     receive,
     receive_until,
     story,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,18 +25,12 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
+from stoppress.cli.processes import free_port
 from stoppress.shared.kafka import durable_producer
 from stoppress.shared.models import TickerEvent
 
 READY_TIMEOUT_S = 90.0
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -45,6 +46,14 @@ def parent_death_signal_setter() -> Callable[[], None] | None:
         prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
 
     return set_parent_death_signal
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the OS picks it), for services started side by side."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class ServiceError(RuntimeError):
