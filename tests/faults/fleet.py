@@ -1,0 +1,141 @@
+"""Real service processes for the fault and scale-out tests, each on its own ports and data folder.
+
+Every process is built by :class:`stoppress.cli.stack.Stack`, so the
+environment variable names of the three services stay in one place; a
+:class:`Fleet` only adds settings on top (private topic names, a faust app
+id) and stops every process it started, whatever the test did. The
+session-scoped ``stack`` fixture is never touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from stoppress.cli.processes import ServiceProcess, free_port
+from stoppress.cli.stack import Stack, StackConfig
+from tests.conftest import DEMO_KEY
+
+START_TIMEOUT_S = 120.0
+"""A cold faust worker on a busy 2-core machine can take a while to join its group (s)."""
+
+@dataclass(frozen=True)
+class PrivateTopics:
+    """One test's own copies of the Stop Press topics, so it meets no other test's records or consumers."""
+
+    tag: str
+
+    @property
+    def raw(self) -> str:
+        return f"{self.tag}.headlines.raw"
+
+    @property
+    def events(self) -> str:
+        return f"{self.tag}.ticker.events"
+
+    @property
+    def stories(self) -> str:
+        return f"{self.tag}.ticker.stories"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.tag}.headlines.dlq"
+
+    @property
+    def ops(self) -> str:
+        return f"{self.tag}.ops.metrics"
+
+    def ticker_env(self, *, read_shared_raw: bool = False) -> dict[str, str]:
+        """The ticker settings naming these topics (``read_shared_raw``: consume the real ``headlines.raw``)."""
+        env = {
+            "STOPPRESS_TICKER_EVENTS_TOPIC": self.events,
+            "STOPPRESS_TICKER_STORIES_TOPIC": self.stories,
+            "STOPPRESS_TICKER_DLQ_TOPIC": self.dlq,
+        }
+        if not read_shared_raw:
+            env["STOPPRESS_TICKER_HEADLINES_TOPIC"] = self.raw
+        return env
+
+    def push_env(self) -> dict[str, str]:
+        """The gateway settings naming these topics."""
+        return {
+            "STOPPRESS_PUSH_EVENTS_TOPIC": self.events,
+            "STOPPRESS_PUSH_STORIES_TOPIC": self.stories,
+            "STOPPRESS_PUSH_OPS_TOPIC": self.ops,
+        }
+
+
+@dataclass(frozen=True)
+class Replica:
+    """One running service process and where it listens."""
+
+    process: ServiceProcess
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/ws"
+
+
+class Fleet:
+    """Starts service processes on ``bootstrap`` under ``folder`` and stops them all in :meth:`stop_all`."""
+
+    def __init__(self, bootstrap: str, folder: Path) -> None:
+        self.bootstrap = bootstrap
+        self.folder = folder
+        self._started: list[ServiceProcess] = []
+
+    def ticker(self, name: str, app_id: str, env: Mapping[str, str], *, wait: bool = True) -> Replica:
+        """A ticker worker in consumer group ``app_id`` (never the real one), with ``env`` on top."""
+        stack = self._stack(name)
+        settings = {"STOPPRESS_TICKER_INSTANCE": name, "STOPPRESS_TICKER_APP_ID": app_id, **env}
+        process = _with_env(stack.ticker, settings)
+        return self._start(process, stack.config.ticker_port, wait)
+
+    def push(self, name: str, env: Mapping[str, str], *, wait: bool = True) -> Replica:
+        """A push gateway with ``env`` on top of the stack's settings."""
+        stack = self._stack(name)
+        process = _with_env(stack.push, {"STOPPRESS_PUSH_INSTANCE": name, **env})
+        return self._start(process, stack.config.push_port, wait)
+
+    def ingest(self, name: str, env: Mapping[str, str] | None = None, *, wait: bool = True) -> Replica:
+        """An ingest replica (the ``demo`` source's key is :data:`tests.conftest.DEMO_KEY`)."""
+        stack = self._stack(name)
+        process = _with_env(stack.ingest, {"STOPPRESS_INGEST_INSTANCE": name, **(env or {})})
+        return self._start(process, stack.config.ingest_port, wait)
+
+    def stop_all(self) -> None:
+        """Stop every process this fleet started (killed ones are skipped), newest first."""
+        for process in reversed(self._started):
+            process.stop()
+
+    def _stack(self, name: str) -> Stack:
+        root = self.folder / name
+        return Stack(
+            StackConfig(
+                bootstrap=self.bootstrap,
+                demo_key=DEMO_KEY,
+                data_dir=root / "data",
+                log_dir=root / "logs",
+                ingest_port=free_port(),
+                ticker_port=free_port(),
+                push_port=free_port(),
+            )
+        )
+
+    def _start(self, process: ServiceProcess, port: int, wait: bool) -> Replica:
+        process.start()
+        self._started.append(process)
+        if wait:
+            process.wait_healthy(START_TIMEOUT_S)
+        return Replica(process, port)
+
+
+def _with_env(process: ServiceProcess, extra: Mapping[str, str]) -> ServiceProcess:
+    return dataclasses.replace(process, env={**process.env, **extra})
