@@ -72,10 +72,6 @@ async def write_phase(ticker: StandInTicker, first: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="known (issue 7): on the shared 2-core box the attack can add ~10 ms to the readers' worst case",
-    strict=False,
-)
 async def test_abusive_clients_are_refused_and_the_rest_are_served_on_time(
     fleet: Fleet, topics: PrivateTopics
 ) -> None:
@@ -129,6 +125,8 @@ async def test_abusive_clients_are_refused_and_the_rest_are_served_on_time(
     live = ticker.written[1:]  # the first event is in the readers' snapshot
     assert all(log.event_ids == live for log in logs), "readers got every event, in order, once"
     assert all(log.failure is None and log.snapshots == 1 for log in logs)
-    assert attack_p99 <= max(LATENCY_GOAL_P99_S, 2 * calm_p99), "the attack slowed the well-behaved readers down"
     assert gateway.process.returncode is None
     assert (await status(gateway, "/healthz"), await status(gateway, "/readyz")) == (200, 200)
+    if attack_p99 > max(LATENCY_GOAL_P99_S, 2 * calm_p99):
+        pytest.xfail(f"known (issue 7): on the shared 2-core box the attack raised the readers' p99 from "
+                     f"{calm_p99 * 1e3:.1f} ms to {attack_p99 * 1e3:.1f} ms")

@@ -60,10 +60,6 @@ def poison() -> dict[str, tuple[bytes | None, bytes | None]]:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="known (issue 7): a record at the broker's size limit cannot be copied to the DLQ with its headers yet",
-    strict=False,
-)
 async def test_poison_goes_to_the_dlq_with_reasons_and_the_pipeline_keeps_flowing(
     fleet: Fleet, topics: PrivateTopics
 ) -> None:
@@ -85,15 +81,18 @@ async def test_poison_goes_to_the_dlq_with_reasons_and_the_pipeline_keeps_flowin
     def all_good_announced(records: Sequence[Record]) -> bool:
         return sum(b'"story.new"' in (r.value or b"") for r in records) >= len(before) + len(after)
 
-    dead = await read_topic(bootstrap, topics.dlq, until=all_dead_lettered, timeout_s=60.0)
     events = await read_topic(bootstrap, topics.events, until=all_good_announced, timeout_s=60.0)
+    dead = await read_topic(bootstrap, topics.dlq, until=all_dead_lettered, quiet_s=3.0, timeout_s=30.0,
+                            strict=False)  # fmt: skip
 
-    assert len(dead) == len(bad), f"{len(dead)} DLQ records for {len(bad)} poison records"
     by_origin = {headers(record)[ORIGIN_HEADER]: record for record in dead}
+    assert len(by_origin) == len(dead), "one DLQ record per poison record"
+    not_there = []
     for kind, (key, value) in bad.items():
-        origin = f"{topics.raw}/0/{poison_offsets[kind]}"
-        assert origin in by_origin, f"{kind}: not on the DLQ (origins there: {sorted(by_origin)})"
-        record = by_origin[origin]
+        record = by_origin.get(f"{topics.raw}/0/{poison_offsets[kind]}")
+        if record is None:
+            not_there.append(kind)
+            continue
         reason = headers(record)[REASON_HEADER]
         assert len(reason) > 10, f"{kind}: the reason must say what is wrong, got {reason!r}"
         assert record.key == key, f"{kind}: the DLQ must keep the original key"
@@ -105,3 +104,7 @@ async def test_poison_goes_to_the_dlq_with_reasons_and_the_pipeline_keeps_flowin
     expected = {orjson.loads(value)["headline"] for _, value in before + after}
     assert expected <= headlines, f"good headlines lost around the poison: {expected - headlines}"
     assert worker.process.returncode is None, f"the ticker died:\n{worker.process.log_tail()}"
+    assert set(not_there) <= {"oversized"}, f"not on the DLQ: {not_there}"
+    if not_there:
+        pytest.xfail("known (issue 7): a record at the broker's size limit cannot be copied to the DLQ yet "
+                     "(faust's producer refuses more than 1,000,000 bytes); it is skipped without a DLQ entry")

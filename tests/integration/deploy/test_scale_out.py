@@ -101,7 +101,10 @@ async def post_round(ingests: list[Replica], tag: str, round_name: str) -> set[s
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    reason="known (issues 5, 7): a ticker taking over re-publishes events; the gateway does not drop them yet",
+    reason=(
+        "known (issues 5, 7): after one of two ticker workers is killed, the survivor sometimes leaves its"
+        " taken-over partitions unread (headlines lost), and re-published events reach readers twice"
+    ),
     strict=False,
 )
 async def test_two_of_each_share_the_work_and_survive_a_ticker_kill(kafka: LocalKafka, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import logging
 import time
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from stoppress.push.hub import Hub
 from stoppress.push.instruments import Instruments
@@ -120,7 +121,11 @@ class Feeds:
             if not self.ready.is_set():
                 await self._check_loaded()
             if time.monotonic() - self._bounds_checked > LOG_BOUNDS_REFRESH_S:
-                await self._refresh_bounds()
+                try:
+                    await self._refresh_bounds()
+                except KafkaError as exc:  # broker outage: keep reading; the bounds are refreshed next time
+                    self._bounds_checked = time.monotonic()
+                    log.warning("log bounds not refreshed: %s", exc)
 
     async def _check_loaded(self) -> None:
         for partition, target in list(self._targets.items()):
