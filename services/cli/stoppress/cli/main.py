@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES = (
     "stoppress.cli.evaluate",
     "stoppress.cli.localkafka",
     "stoppress.cli.topics",
+    "stoppress.cli.dlq",
 )
 
 
