@@ -55,21 +55,24 @@ def event(kind: str, view: dict[str, Any], cursor: str, *, matches: bool = True)
 class ScriptedGateway:
     """Routes one page's requests to the static files and its sockets to the test."""
 
-    def __init__(self, page: Page, *, block_websocket: bool = False) -> None:
-        """``block_websocket``: close every socket at once, before any message, like a proxy that forbids them."""
+    def __init__(self, page: Page, *, block_websocket: bool = False, refuse_after: int | None = None) -> None:
+        """``block_websocket``: close every socket at once, before any message, like a proxy that forbids them;
+        ``refuse_after``: the same for every socket after the first ``refuse_after`` ones (a socket closed
+        before it opens is also what a page sees of a refused upgrade: HTTP 429, 503 or 403)."""
         self.page = page
         self.sockets: list[WebSocketRoute] = []
+        self.refused = 0
+        self.refuse_after = 0 if block_websocket else refuse_after
         self.extra_pages: dict[str, str] = {}
         page.route(f"{ORIGIN}/**", self._serve)
-        page.route_web_socket(f"ws://{ORIGIN.removeprefix('http://')}/**",
-                              self._refuse if block_websocket else self._accept)
+        page.route_web_socket(f"ws://{ORIGIN.removeprefix('http://')}/**", self._open)
 
-    def _accept(self, socket: WebSocketRoute) -> None:
-        self.sockets.append(socket)
-
-    @staticmethod
-    def _refuse(socket: WebSocketRoute) -> None:
-        socket.close()
+    def _open(self, socket: WebSocketRoute) -> None:
+        if self.refuse_after is not None and len(self.sockets) >= self.refuse_after:
+            self.refused += 1
+            socket.close()
+        else:
+            self.sockets.append(socket)
 
     def _serve(self, route: Route) -> None:
         path = route.request.url.removeprefix(ORIGIN).split("?", 1)[0]
@@ -100,6 +103,14 @@ class ScriptedGateway:
                 raise AssertionError(f"the widget opened {len(self.sockets)} sockets, expected {count}")
             self.page.wait_for_timeout(20)
         return self.sockets[count - 1]
+
+    def wait_for_failures(self, count: int, timeout_s: float = 5.0) -> None:
+        """Wait until the widget has counted ``count`` consecutive failed attempts (its backoff is then set)."""
+        deadline = time.monotonic() + timeout_s
+        while self.page.evaluate('document.getElementById("t")._attempt || 0') < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the widget did not fail {count} times in a row")
+            self.page.wait_for_timeout(20)
 
     @staticmethod
     def send(socket: WebSocketRoute, *messages: dict[str, Any]) -> None:

@@ -151,6 +151,26 @@ def test_refusals_stop_or_slow_the_retries(page: Page) -> None:
     assert len(gateway.sockets) == 2, "4001 is final: no retry"
 
 
+def test_once_websocket_worked_a_connection_failing_before_it_opens_is_retried_slowly(page: Page) -> None:
+    page.clock.install()
+    gateway = ScriptedGateway(page, refuse_after=1)
+    gateway.open_widget()
+    socket = gateway.wait_for_socket(1)
+    gateway.send(socket, welcome(), snapshot([]))
+    live(page)
+    socket.close(code=1012, reason="gateway restarting")
+    expect(page.locator("#t")).to_have_attribute("data-state", "reconnecting")
+    gateway.wait_for_failures(1)
+    page.clock.run_for(600)  # after 1012: the normal backoff, at most 0.5 s for the first retry
+    gateway.wait_for_failures(2)
+    assert gateway.refused == 1
+    page.clock.run_for(4_900)
+    assert gateway.refused == 1, "a refused upgrade (the page sees 1006 before open) waits at least 5 s"
+    page.clock.run_for(10_200)
+    gateway.wait_for_failures(3)
+    assert gateway.refused == 2
+
+
 def test_silent_link_is_dropped_after_missed_heartbeats(page: Page) -> None:
     page.clock.install()
     gateway = ScriptedGateway(page)

@@ -3,7 +3,8 @@
 ``python -m tests.faults.hostile_clients --port P`` opens connections that
 never send a request and subscribed clients that never read, prints ``ready``,
 then floods the gateway with connections (100 per second: five times the
-allowed rate), messages, an oversized frame and garbage frames, all at once.
+allowed rate; the gateway refuses the excess before the WebSocket upgrade, with
+HTTP 429), messages, an oversized frame and garbage frames, all at once.
 When a line arrives on stdin it checks which of its stalled sockets the
 gateway has closed and prints one JSON report.
 
@@ -66,18 +67,23 @@ async def _closed_with(ws: ClientConnection, timeout_s: float = 10.0) -> int:
 
 async def connection_flood(
     port: int, source: str, count: int, rate_per_s: float
-) -> tuple[Counter[int], list[ClientConnection]]:
-    """Open ``count`` connections at ``rate_per_s``; return the close codes of refused ones and the admitted
-    ones (left open)."""
+) -> tuple[Counter[int], int, list[ClientConnection]]:
+    """Open ``count`` connections at ``rate_per_s``; return the HTTP statuses or close codes of refused ones,
+    how many HTTP refusals were problem+json with a ``Retry-After``, and the admitted ones (left open)."""
     codes: Counter[int] = Counter()
+    explained = 0
     admitted: list[ClientConnection] = []
 
     async def one(n: int) -> None:
+        nonlocal explained
         await asyncio.sleep(n / rate_per_s)
         try:
             ws = await connect(f"ws://127.0.0.1:{port}/v1/ws", local_addr=(source, 0), open_timeout=10)
         except InvalidStatus as exc:
             codes[exc.response.status_code] += 1
+            headers = exc.response.headers
+            if headers.get("Content-Type") == "application/problem+json" and headers.get("Retry-After", "").isdigit():
+                explained += 1
             return
         except OSError:
             codes[-1] += 1
@@ -90,7 +96,7 @@ async def connection_flood(
             codes[ws.close_code or 0] += 1
 
     await asyncio.gather(*(one(n) for n in range(count)))
-    return codes, admitted
+    return codes, explained, admitted
 
 
 async def message_flood(port: int, source: str, count: int) -> int:
@@ -149,12 +155,13 @@ async def attack(port: int, flood: int, flood_rate: float, stalled_count: int, s
         close_code_after(port, "127.0.0.65", ["x" * 10_000]),
         *(close_code_after(port, f"127.0.0.{70 + n}", [frame]) for n, frame in enumerate(GARBAGE)),
     )
-    flood_codes, admitted = await flooding
+    flood_codes, explained, admitted = await flooding
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.readline)
     report = {
         "flood_admitted": len(admitted),
         "flood_refused": {str(code): count for code, count in flood_codes.items()},
+        "flood_refusals_explained": explained,
         "message_flood": flooded,
         "oversized": oversized,
         "garbage": garbage,

@@ -35,10 +35,12 @@ import contextlib
 import logging
 import random
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.typing import Origin
@@ -55,7 +57,13 @@ from stoppress.shared.protocol import (
     Welcome,
     parse_server_message,
 )
-from stoppress.shared.reconnect import Backoff, CloseAction, action_for_close, action_for_http_status
+from stoppress.shared.reconnect import (
+    Backoff,
+    CloseAction,
+    action_for_close,
+    action_for_http_status,
+    retry_after_s,
+)
 
 __all__ = [
     "Filters",
@@ -173,6 +181,19 @@ class StreamSession:
         return message
 
 
+def refusal_detail(body: bytes | bytearray | None) -> str:
+    """The readable reason of a refused upgrade: a problem+json ``detail``, else the body as text."""
+    if not body:
+        return ""
+    try:
+        problem = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        problem = None
+    if isinstance(problem, dict) and isinstance(problem.get("detail"), str):
+        return str(problem["detail"])
+    return bytes(body).decode(errors="replace").strip()[:500]
+
+
 class _SilentLinkError(Exception):
     """No frame arrived within the heartbeat allowance: treat the link as dead."""
 
@@ -253,7 +274,7 @@ class Stream:
         failures = 0
         try:
             while not self._closing.is_set():
-                action, why = CloseAction.RECONNECT, ""
+                action, why, retry_after = CloseAction.RECONNECT, "", None
                 self._session.opened()
                 try:
                     async with connect(
@@ -274,10 +295,11 @@ class Stream:
                         raise StreamRefused(code, reason) from None
                 except InvalidStatus as exc:
                     status = exc.response.status_code
-                    reason = exc.response.body.decode(errors="replace").strip() if exc.response.body else ""
+                    reason = refusal_detail(exc.response.body)
                     action, why = action_for_http_status(status), f"HTTP {status} {reason}".strip()
                     if action is CloseAction.GIVE_UP:
                         raise StreamRefused(status, reason) from None
+                    retry_after = retry_after_s(exc.response.headers.get("Retry-After"), datetime.now(UTC))
                 except InvalidURI as exc:
                     raise StreamRefused(0, f"invalid URL: {exc}") from None
                 except _SilentLinkError as exc:
@@ -291,7 +313,7 @@ class Stream:
                 failures += 1
                 if self._max_attempts is not None and failures >= self._max_attempts:
                     raise StreamUnavailable(failures, why)
-                await self._wait_before_retry(failures - 1, action, why)
+                await self._wait_before_retry(failures - 1, action, why, retry_after)
         finally:
             self._iterating = False
 
@@ -318,8 +340,8 @@ class Stream:
         error = self._session.server_error
         return error.message if error is not None else close_reason
 
-    async def _wait_before_retry(self, attempt: int, action: CloseAction, why: str) -> None:
-        delay = self._backoff.delay(attempt, action, self._uniform01)
+    async def _wait_before_retry(self, attempt: int, action: CloseAction, why: str, retry_after: float | None) -> None:
+        delay = self._backoff.delay(attempt, action, self._uniform01, retry_after)
         log.warning("stream disconnected (%s); reconnecting in %.2f s", why, delay, extra={"attempt": attempt + 1})
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._closing.wait(), delay)

@@ -4,15 +4,19 @@ Many clients lose their connection at the same moment (a gateway restarts
 with close code 1012); if they all came back after the same delay they would
 knock the new process over together. So every wait is drawn uniformly from
 ``[0, ceiling]`` ("full jitter"), where the ceiling doubles with each failed
-attempt up to a cap. A server that says "too many" (4029, HTTP 429) gets a
-longer wait with a floor, so the herd thins out instead of retrying at once.
+attempt up to a cap. A server that says "too many" or "restarting" (4029,
+HTTP 429 or 503 on the upgrade) gets a longer wait with a floor, so the herd
+thins out instead of retrying at once; a ``Retry-After`` it sends with the
+HTTP answer is honoured (up to the slow cap).
 """
 
 from __future__ import annotations
 
+import email.utils
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class CloseAction(enum.Enum):
@@ -49,12 +53,36 @@ def action_for_close(code: int) -> CloseAction:
 
 
 def action_for_http_status(status: int) -> CloseAction:
-    """The reaction to an HTTP status that refused the WebSocket upgrade."""
+    """The reaction to an HTTP status that refused the WebSocket upgrade.
+
+    429 (connection caps or rate) and 503 (shutting down) are the gateway
+    shedding load, like close codes 4029 and 1012; 401 and 403 (a refused
+    ``Origin``) are final, like 4001 and 4003.
+    """
     if status in (429, 503):
         return CloseAction.RECONNECT_SLOWLY
     if status >= 500 or status in (404, 408):
         return CloseAction.RECONNECT
     return CloseAction.GIVE_UP
+
+
+def retry_after_s(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date); ``None`` if absent or invalid.
+
+    ``now`` must be timezone-aware; a date in the past means 0.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
 
 
 @dataclass(frozen=True)
@@ -63,7 +91,7 @@ class Backoff:
 
     Attempt ``n`` (0-based: the first retry is attempt 0) waits a uniform
     random time in ``[0, min(cap, base * 2**n)]``. After a "slow down"
-    (4029/429) the wait is at least ``slow_floor`` and drawn from
+    (4029, 429, 503) the wait is at least ``slow_floor`` and drawn from
     ``[floor, max(floor, 4 * normal ceiling)]``, capped at ``slow_cap``.
     """
 
@@ -76,10 +104,17 @@ class Backoff:
         """The largest normal wait for ``attempt`` (s)."""
         return min(self.cap, self.base * 2.0 ** min(attempt, 62))
 
-    def delay(self, attempt: int, action: CloseAction, uniform01: Callable[[], float]) -> float:
-        """How long to wait before ``attempt`` (s); ``uniform01`` returns a float in ``[0, 1)``."""
+    def delay(
+        self, attempt: int, action: CloseAction, uniform01: Callable[[], float], retry_after: float | None = None
+    ) -> float:
+        """How long to wait before ``attempt`` (s); ``uniform01`` returns a float in ``[0, 1)``.
+
+        ``retry_after`` (the server's ``Retry-After``, s) is a lower bound, itself capped at ``slow_cap``.
+        """
         if action is CloseAction.RECONNECT_SLOWLY:
             floor = min(self.slow_floor, self.slow_cap)
             top = min(self.slow_cap, max(floor, 4.0 * self.ceiling(attempt)))
-            return floor + uniform01() * (top - floor)
-        return uniform01() * self.ceiling(attempt)
+            drawn = floor + uniform01() * (top - floor)
+        else:
+            drawn = uniform01() * self.ceiling(attempt)
+        return drawn if retry_after is None else max(drawn, min(retry_after, self.slow_cap))

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from stoppress.cli.processes import free_port
@@ -30,9 +31,13 @@ FAST = Backoff(base=0.05, cap=0.1, slow_floor=0.6, slow_cap=0.7)
 class ScriptedGateway:
     """Plays ``scripts[n]`` on the n-th connection (the last one again after that)."""
 
-    def __init__(self, *scripts: Script, refuse_with: int | None = None) -> None:
+    def __init__(self, *scripts: Script, refuse_with: int | None = None, busy: list[Response] | None = None) -> None:
+        """``refuse_with``: refuse every handshake with that status; ``busy``: answer the first handshakes with
+        these responses, one each, then accept."""
         self.scripts = scripts
         self.refuse_with = refuse_with
+        self.busy = list(busy or [])
+        self.refused_at: list[float] = []
         self.queries: list[dict[str, list[str]]] = []
         self.connected_at: list[float] = []
         self._server: Server | None = None
@@ -52,6 +57,9 @@ class ScriptedGateway:
         await self._server.wait_closed()
 
     def _refuse(self, connection: ServerConnection, request: Request) -> Response | None:
+        if self.busy:
+            self.refused_at.append(time.monotonic())
+            return self.busy.pop(0)
         if self.refuse_with is None:
             return None
         return connection.respond(self.refuse_with, "origin 'https://evil.example' is not allowed\n")
@@ -119,6 +127,23 @@ async def test_too_many_4029_waits_longer_before_reconnecting() -> None:
     async with ScriptedGateway(too_many, fine) as gateway:
         await first(Stream(gateway.url, backoff=FAST), 1)
     assert gateway.connected_at[1] - gateway.connected_at[0] >= FAST.slow_floor
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_a_busy_gateway_refusing_the_upgrade_is_retried_after_its_retry_after(status: int) -> None:
+    async def fine(ws: ServerConnection) -> None:
+        await ws.send(welcome())
+        await ws.send(snapshot("1-1-aaaaaaaa"))
+        await ws.wait_closed()
+
+    problem = b'{"type":"about:blank","status":%d,"code":"too_many","detail":"slow down"}' % status
+    headers = Headers([("Content-Type", "application/problem+json"), ("Retry-After", "1")])
+    busy = [Response(status, "Busy", headers, problem), Response(status, "Busy", Headers(), b"busy\n")]
+    backoff = Backoff(base=0.05, cap=0.1, slow_floor=0.1, slow_cap=5.0)
+    async with ScriptedGateway(fine, busy=busy) as gateway:
+        await first(Stream(gateway.url, backoff=backoff), 1)
+    assert gateway.refused_at[1] - gateway.refused_at[0] >= 1.0, "Retry-After: 1 is honoured"
+    assert gateway.connected_at[0] - gateway.refused_at[1] < 1.0, "without Retry-After: the usual slow backoff"
 
 
 async def test_a_going_away_1001_reconnects_promptly() -> None:

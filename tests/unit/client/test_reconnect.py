@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stoppress.shared.reconnect import Backoff, CloseAction, action_for_close, action_for_http_status
+from stoppress.shared.client import refusal_detail
+from stoppress.shared.reconnect import Backoff, CloseAction, action_for_close, action_for_http_status, retry_after_s
+
+NOW = datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -78,3 +83,42 @@ def test_every_delay_is_within_its_bounds(attempt: int, draw: float, slow: bool)
         assert backoff.slow_floor <= delay <= backoff.slow_cap
     else:
         assert 0.0 <= delay <= backoff.ceiling(attempt) <= backoff.cap
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("5", 5.0),
+        (" 120 ", 120.0),
+        ("Thu, 26 Nov 2026 12:00:30 GMT", 30.0),
+        ("Thu, 26 Nov 2026 11:00:00 GMT", 0.0),
+        ("-3", None),
+        ("soon", None),
+        ("", None),
+    ],
+)
+def test_retry_after_header(header: str | None, seconds: float | None) -> None:
+    assert retry_after_s(header, NOW) == seconds
+
+
+def test_retry_after_is_a_floor_capped_at_the_slow_cap() -> None:
+    backoff = Backoff(base=1.0, cap=30.0, slow_floor=5.0, slow_cap=120.0)
+    assert backoff.delay(0, CloseAction.RECONNECT_SLOWLY, lambda: 0.0, retry_after=30.0) == 30.0
+    assert backoff.delay(0, CloseAction.RECONNECT_SLOWLY, lambda: 0.0, retry_after=1.0) == 5.0
+    assert backoff.delay(0, CloseAction.RECONNECT, lambda: 0.0, retry_after=2.0) == 2.0
+    assert backoff.delay(0, CloseAction.RECONNECT_SLOWLY, lambda: 0.0, retry_after=86_400.0) == 120.0
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"type":"about:blank","status":403,"code":"forbidden","detail":"origin not allowed"}', "origin not allowed"),
+        (b"Server is shutting down.\n", "Server is shutting down."),
+        (b'{"status":429}', '{"status":429}'),
+        (b"", ""),
+        (None, ""),
+    ],
+)
+def test_a_refused_upgrade_reads_its_problem_detail(body: bytes | None, reason: str) -> None:
+    assert refusal_detail(body) == reason

@@ -2,7 +2,9 @@
 
 Pure: every decision takes ``now`` (monotonic seconds) and returns or raises,
 so the rules are tested without a clock or a socket. Refusals are
-:class:`~stoppress.push.refusals.TooMany` (close 4029 / HTTP 429).
+:class:`~stoppress.push.refusals.TooMany` (HTTP 429 before a WebSocket upgrade
+or an SSE stream; close 4029 for too many messages on an open WebSocket), with
+``retry_after_s`` saying when a retry may pass.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ from dataclasses import dataclass
 
 from stoppress.push.refusals import TooMany
 
+CAP_RETRY_AFTER_S = 5.0
+"""Suggested wait after a refusal for a full cap: nobody knows when a slot frees, so not too eager."""
+
 
 class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up; one token per action."""
+    """``rate`` (> 0) tokens per second, at most ``burst`` saved up; one token per action."""
 
     __slots__ = ("burst", "rate", "tokens", "updated")
 
@@ -32,6 +37,10 @@ class TokenBucket:
             self.tokens -= 1.0
             return True
         return False
+
+    def wait_s(self) -> float:
+        """Seconds until the next token, as of the last :meth:`take` (0 if one is there now)."""
+        return max(0.0, (1.0 - self.tokens) / self.rate)
 
 
 @dataclass(frozen=True)
@@ -64,9 +73,11 @@ class Admission:
         """Admit one connection from ``address`` or raise :class:`TooMany` with the reason."""
         limits = self.limits
         if self.total >= limits.max_connections:
-            raise TooMany(f"the gateway is at its limit of {limits.max_connections} connections; retry later")
+            raise TooMany(
+                f"the gateway is at its limit of {limits.max_connections} connections; retry later", CAP_RETRY_AFTER_S
+            )
         if self._per_address.get(address, 0) >= limits.max_per_address:
-            raise TooMany(f"at most {limits.max_per_address} connections per client address")
+            raise TooMany(f"at most {limits.max_per_address} connections per client address", CAP_RETRY_AFTER_S)
         bucket = self._buckets.get(address)
         if bucket is None:
             bucket = TokenBucket(limits.connect_rate_per_address, limits.connect_burst_per_address, now)
@@ -77,10 +88,15 @@ class Admission:
             self._buckets.move_to_end(address)
         if not bucket.take(now):
             raise TooMany(
-                f"too many new connections from this address (at most {limits.connect_rate_per_address:g}/s)"
+                f"too many new connections from this address (at most {limits.connect_rate_per_address:g}/s)",
+                bucket.wait_s(),
             )
         self.total += 1
         self._per_address[address] = self._per_address.get(address, 0) + 1
+
+    def connections_from(self, address: str) -> int:
+        """How many connections from ``address`` are open."""
+        return self._per_address.get(address, 0)
 
     def close(self, address: str) -> None:
         """Forget one connection from ``address`` (call exactly once per successful :meth:`open`)."""

@@ -2,7 +2,14 @@
 
 The pure core raises these; only the edges translate them — a WebSocket gets an
 ``error`` message and a close code, HTTP gets a problem+json body with a status.
-Every refusal carries a reason a person can act on.
+Every refusal carries a reason a person can act on, and a refusal that passes
+with time (429, 503) may say when to try again (``retry_after_s``).
+
+Admission (shutdown, Origin, connection caps and rate) is decided before the
+WebSocket upgrade, so those refusals reach a WebSocket client as HTTP 503,
+403 and 429; the close codes 1012, 4003 and 4029 are for what can only happen
+on an open connection (shutdown, a filter the token does not allow, too many
+messages).
 
 Exception tree::
 
@@ -42,9 +49,11 @@ class Refusal(PushError):  # noqa: N818 -- a decision with a reason, named for w
     http_status: ClassVar[int] = 400
     error_code: ClassVar[str] = "bad_request"
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, retry_after_s: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.retry_after_s = retry_after_s
+        """When trying again may succeed, in seconds from now (``None``: the edge's default, if any)."""
 
 
 class BadRequest(Refusal):

@@ -1,7 +1,9 @@
 """Every HTTP route of the gateway, answered in websockets' ``process_request`` hook.
 
-Returning ``None`` lets ``/v1/ws`` continue to the WebSocket handshake; any
-other path gets a complete HTTP response here. SSE streams are the exception:
+Returning ``None`` lets ``/v1/ws`` continue to the WebSocket handshake, once
+the request is admitted (shutdown, Origin, connection caps and rate): a refused
+WebSocket client gets a plain problem+json answer (503, 403, 429) and costs no
+upgrade. Any other path gets a complete HTTP response here. SSE streams are the exception:
 their handler writes the response head and events straight to the transport
 and returns only when the client has gone (so websockets never sends a
 response of its own on that connection). Errors are problem+json with a
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import http
+import math
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 
 WS_PATH = "/v1/ws"
 JSON = "application/json"
+DEFAULT_RETRY_AFTER_S = 2
+"""``Retry-After`` of a 429 or 503 whose refusal names no time of its own."""
 
 
 def response(
@@ -64,7 +69,8 @@ def problem(refusal: Refusal, headers: list[tuple[str, str]] | None = None) -> R
     )
     extra = list(headers or [])
     if refusal.http_status in (429, 503):
-        extra.append(("Retry-After", "2"))
+        wait_s = DEFAULT_RETRY_AFTER_S if refusal.retry_after_s is None else refusal.retry_after_s
+        extra.append(("Retry-After", str(max(1, math.ceil(wait_s)))))
     return response(refusal.http_status, body, "application/problem+json", extra)
 
 
@@ -81,7 +87,7 @@ async def process_request(gateway: Gateway, connection: GatewayConnection, reque
     parts = urlsplit(request.path)
     path = parts.path
     if path == WS_PATH:
-        return None
+        return _admit_websocket(gateway, connection, request)
     params = parse_qs(parts.query, keep_blank_values=False)
     try:
         if path == "/healthz":
@@ -111,6 +117,24 @@ async def process_request(gateway: Gateway, connection: GatewayConnection, reque
     missing = {"type": "about:blank", "title": "Not Found", "status": 404, "code": "not_found",
             "detail": f"no such resource: {path[:200]}"}
     return response(404, orjson.dumps(missing), "application/problem+json")
+
+
+def _admit_websocket(gateway: Gateway, connection: GatewayConnection, request: Request) -> Response | None:
+    """Admit a WebSocket before its upgrade (``None``: go on with the handshake), or answer the refusal.
+
+    The slot taken here is given back when the TCP connection is gone, whatever
+    happened in between (handshake refused by websockets, client gone during
+    the upgrade, or the session's normal end), so every admission is released
+    exactly once.
+    """
+    address = gateway.client_address(connection.remote_address, request.headers)
+    try:
+        gateway.admit(request.headers, address, "ws")
+    except Refusal as refusal:
+        gateway.instruments.refusals.labels(refusal.error_code).inc()
+        return problem(refusal, cors(gateway, request))
+    connection.connection_lost_waiter.add_done_callback(lambda _: gateway.release(address, "ws"))
+    return None
 
 
 def _readyz(gateway: Gateway) -> Response:

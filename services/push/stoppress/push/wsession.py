@@ -1,9 +1,11 @@
-"""One WebSocket client from handshake to close: admission, subscription, resume, then its messages.
+"""One WebSocket client from upgrade to close: subscription, resume, then its messages.
 
-Live events never pass through here — the hub writes them straight to the
-outlet. This coroutine only reads the client's own messages (``subscribe``,
-``ping``), enforces the message rate and the subscribe deadline, and turns
-every refusal into an ``error`` message plus a close code.
+Admission (shutdown, Origin, connection caps and rate) happened before the
+upgrade, in :mod:`stoppress.push.routes`, which also releases the slot when the
+connection is gone. Live events never pass through here — the hub writes them
+straight to the outlet. This coroutine only reads the client's own messages
+(``subscribe``, ``ping``), enforces the message rate and the subscribe
+deadline, and turns every refusal into an ``error`` message plus a close code.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ async def refuse(connection: GatewayConnection, refusal: Refusal, grace_s: float
 
 
 async def handle_websocket(gateway: Gateway, connection: GatewayConnection) -> None:
-    """Serve one ``/v1/ws`` connection until it closes."""
+    """Serve one admitted ``/v1/ws`` connection until it closes."""
     request = connection.request
     assert request is not None  # the handler only runs after a successful handshake
     params = parse_qs(urlsplit(request.path).query)
@@ -43,12 +45,6 @@ async def handle_websocket(gateway: Gateway, connection: GatewayConnection) -> N
     headers = request.headers
     connection.forget_handshake()
     del request
-    try:
-        gateway.admit(headers, address, "ws")
-    except Refusal as refusal:
-        gateway.instruments.refusals.labels(refusal.error_code).inc()
-        await refuse(connection, refusal, gateway.settings.close_timeout_s)
-        return
     outlet = gateway.outlet(connection, "ws", address)
     try:
         outlet.send(text_frame(gateway.welcome()), None)
@@ -69,7 +65,6 @@ async def handle_websocket(gateway: Gateway, connection: GatewayConnection) -> N
     finally:
         gateway.hub.detach(outlet)
         outlet.closed = True
-        gateway.release(address, "ws")
 
 
 async def _read_messages(

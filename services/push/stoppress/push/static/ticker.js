@@ -21,7 +21,11 @@
   const WS_FAILURES_BEFORE_SSE = 2;
   const BACKOFF_BASE_MS = 500;
   const BACKOFF_CAP_MS = 30000;
-  const BUSY_BASE_MS = 5000; // after 4029 the server asked us to slow down
+  // After 4029 the server asked us to slow down. So it may have when a link fails before it opens: the gateway
+  // answers over-limit (429) and shutting-down (503) requests with a plain HTTP status, which the browser hides
+  // from scripts (close 1006, or an EventSource error), like a network failure. That counts for SSE always, and
+  // for WebSocket once it has worked on this page (before that, it may be a proxy blocking it: fall back fast).
+  const BUSY_BASE_MS = 5000;
   const HEARTBEAT_MS = 30000; // until the server's welcome says otherwise
   const POLITE_GAP_MS = 20000; // at most one polite announcement per 20 s: screen readers stay usable
   const MAX_SHOWN = 20;
@@ -233,12 +237,12 @@ svg{width:1em;height:1em;fill:currentColor}
       const ws = new WebSocket(`${base}/v1/ws${this._query()}`);
       const link = this._link = { transport: "ws", close: () => ws.close(1000) };
       this.dataset.transport = "ws";
-      ws.onopen = () => { if (this._link === link) this._watch(); };
+      ws.onopen = () => { link.opened = true; if (this._link === link) this._watch(); };
       ws.onmessage = (e) => { if (this._link === link) this._receive(e.data); };
       ws.onclose = (e) => {
         if (this._link !== link) return; // an old socket closing late: its replacement is already running
         if (!this._welcomed) this._wsFailures = (this._wsFailures || 0) + 1;
-        this._dropped(e.code, e.reason || this._refusal?.message);
+        this._dropped(e.code, e.reason || this._refusal?.message, !link.opened && this._wsWorked);
       };
     }
 
@@ -246,7 +250,7 @@ svg{width:1em;height:1em;fill:currentColor}
       const source = new EventSource(`${base}/v1/sse${this._query()}`);
       const link = this._link = { transport: "sse", close: () => source.close() };
       this.dataset.transport = "sse";
-      source.onopen = () => { if (this._link === link) this._watch(); };
+      source.onopen = () => { link.opened = true; if (this._link === link) this._watch(); };
       for (const type of ["welcome", "snapshot", "event", "recovered", "ping", "error"]) {
         source.addEventListener(type, (e) => { if (this._link === link) this._receive(e.data, type); });
       }
@@ -255,7 +259,7 @@ svg{width:1em;height:1em;fill:currentColor}
       source.onerror = () => {
         source.close();
         const refusal = this._refusal || {};
-        if (this._link === link) this._dropped(refusal.close_code || 0, refusal.message || "");
+        if (this._link === link) this._dropped(refusal.close_code || 0, refusal.message || "", !link.opened);
       };
     }
 
@@ -278,7 +282,8 @@ svg{width:1em;height:1em;fill:currentColor}
       }, (this._heartbeatMs || HEARTBEAT_MS) * 2.5);
     }
 
-    _dropped(code, reason) {
+    /** The link ended with `code`; `refused`: it failed before it opened, probably refused (see BUSY_BASE_MS). */
+    _dropped(code, reason, refused = false) {
       clearTimeout(this._watchdog);
       this._link = null;
       if (this._stopped) return;
@@ -288,8 +293,9 @@ svg{width:1em;height:1em;fill:currentColor}
       }
       this._setState("reconnecting");
       this._attempt = (this._attempt || 0) + 1;
-      const delay = backoffMs(this._attempt - 1, code === TOO_MANY ? BUSY_BASE_MS : BACKOFF_BASE_MS);
-      this._retryTimer = setTimeout(() => this._connect(), code === TOO_MANY ? BUSY_BASE_MS + delay : delay);
+      const busy = code === TOO_MANY || refused;
+      const delay = backoffMs(this._attempt - 1, busy ? BUSY_BASE_MS : BACKOFF_BASE_MS);
+      this._retryTimer = setTimeout(() => this._connect(), busy ? BUSY_BASE_MS + delay : delay);
     }
 
     // ---- protocol ------------------------------------------------------------------------------------------
