@@ -13,18 +13,26 @@ goes to the DLQ.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
+from faust.types import TP
 
 from stoppress.shared.codec import DecodeError, decode, encode
 from stoppress.shared.deadletter import DeadLetter
 from stoppress.shared.models import Headline, TickerEvent
 from stoppress.ticker.authority import AuthorityBook
+from stoppress.ticker.continuity import Continuity, StallWatch
 from stoppress.ticker.desk import Desk, DeskPolicy, desk_key
+from stoppress.ticker.gaps import GapReader
+from stoppress.ticker.group import GroupOffsets
+from stoppress.ticker.published import EventLog, earliest_read_time, not_yet_published
 from stoppress.ticker.tables import PartitionState, TickerTables
 from stoppress.ticker.telemetry import TickerMetrics
 from stoppress.ticker.topics import TICK_KEY, TickerTopics
@@ -32,6 +40,8 @@ from stoppress.ticker.topics import TICK_KEY, TickerTopics
 log = logging.getLogger(__name__)
 
 _TOMBSTONED = frozenset({"story.retract", "story.expire"})
+READ_BACK_TIMEOUT_S = 30.0
+"""Longest the worker waits to read back what the broker holds (published events, committed offsets) (s)."""
 
 
 class TickerAgents:
@@ -46,12 +56,21 @@ class TickerAgents:
         authority: AuthorityBook,
         policy: DeskPolicy,
         metrics: TickerMetrics,
+        published: EventLog,
+        group: GroupOffsets,
+        gaps: GapReader,
+        stall_after_s: float,
     ) -> None:
         self._topics = topics
+        self._published = published
+        self._group = group
+        self._gaps = gaps
         self._tables = tables
         self._authority = authority
         self._policy = policy
         self._metrics = metrics
+        self._continuity: Continuity[TP] = Continuity()
+        self._stalls: StallWatch[TP] = StallWatch(stall_after_s)
         self._desks: dict[int, Desk] = {}
         self._states: dict[int, PartitionState] = {}
         self.next_offsets: dict[tuple[str, int], int] = {}
@@ -64,39 +83,105 @@ class TickerAgents:
         app.agent(self._topics.raw, name="stoppress.ticker.intake")(self.intake)
         app.agent(self._topics.desk, name="stoppress.ticker.desk")(self.desk)
         self._tables.stories.on_recover(self.forget_desks)
+        app.timer(self._stalls.after_s / 2, name="stoppress.ticker.stalls")(self.unstall)
 
     async def forget_desks(self) -> None:
         """Drop every desk: partitions may have moved, and the tables now hold the recovered truth."""
         self._desks.clear()
         self._states.clear()
+        assigned = self._app.consumer.assignment()
+        try:
+            async with asyncio.timeout(READ_BACK_TIMEOUT_S):
+                committed = await self._group.committed()
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.warning("cannot read the group's committed offsets (%r): skips at takeover go unnoticed", exc)
+            committed = {}
+        self._continuity.restart({tp: committed[tp.topic, tp.partition] for tp in assigned
+                                  if (tp.topic, tp.partition) in committed})  # fmt: skip
+        self._stalls.restart(self._inputs(assigned), time.monotonic())
+
+    def _inputs(self, partitions: Iterable[TP]) -> list[TP]:
+        """The partitions of the agents' input topics among ``partitions``."""
+        names = {self._topics.raw.get_topic_name(), self._topics.desk.get_topic_name()}
+        return [tp for tp in partitions if tp.topic in names]
+
+    async def unstall(self, _app: object = None) -> None:
+        """Resume and re-seek input partitions that have records waiting but deliver none (a faust timer)."""
+        app = self._app
+        if app.rebalancing or app.in_recovery:
+            return
+        inputs = self._inputs(app.consumer.assignment())
+        if not inputs:
+            return
+        try:
+            ends = await app.consumer.highwaters(*inputs)
+        except KafkaError as exc:
+            log.debug("end offsets not read: %r", exc)
+            return
+        expected = {tp: self._continuity.expected(tp) for tp in inputs}
+        behind = [tp for tp, offset in expected.items() if offset is not None and ends.get(tp, 0) > offset]
+        for tp in self._stalls.stalled(behind, time.monotonic()):
+            offset = expected[tp]
+            assert offset is not None
+            log.warning(
+                "partition stalled: records wait but none arrive; resuming it",
+                extra={"topic": tp.topic, "partition": tp.partition, "expected": offset, "end": ends.get(tp),
+                       "seconds": self._stalls.after_s},
+            )
+            self._metrics.stalls.labels(topic=tp.topic).inc()
+            app.consumer.resume_partitions([tp])
+            await app.consumer.seek(tp, offset)
+
+    async def _with_skipped(self, message: Any) -> list[Any]:
+        """``message``, preceded by any records of its partition the stream skipped (read directly)."""
+        self._stalls.heard(message.tp, time.monotonic())
+        missing = self._continuity.arrived(message.tp, message.offset)
+        if missing is None:
+            return [message]
+        where = {"topic": message.topic, "partition": message.partition, "from": missing.start, "to": missing.stop}
+        try:
+            async with asyncio.timeout(READ_BACK_TIMEOUT_S):
+                skipped = await self._gaps.read(message.topic, message.partition, missing.start, missing.stop)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.error("records skipped by the stream could not be read: they are not handled (%r)", exc, extra=where)
+            return [message]
+        log.warning("records skipped by the stream: read directly", extra={**where, "records": len(skipped)})
+        self._metrics.skipped.labels(topic=message.topic).inc(len(skipped))
+        return [*skipped, message]
 
     async def intake(self, stream: faust.StreamT[bytes]) -> None:
         """Validate ``headlines.raw`` records and re-key them by desk."""
         async for event in stream.events():
-            message = event.message
-            try:
-                headline = decode(event.value, Headline)
-            except DecodeError as exc:
-                await self._dead_letter(message, exc.reason, "ticker.intake")
-            else:
-                await self._send(self._topics.desk, desk_key(headline.language).encode(), event.value)
-            self._handled(message)
+            for message in await self._with_skipped(event.message):
+                await self._take_in(message)
+
+    async def _take_in(self, message: Any) -> None:
+        try:
+            headline = decode(message.value, Headline)
+        except DecodeError as exc:
+            await self._dead_letter(message, exc.reason, "ticker.intake")
+        else:
+            await self._send(self._topics.desk, desk_key(headline.language).encode(), message.value)
+        self._handled(message)
 
     async def desk(self, stream: faust.StreamT[bytes]) -> None:
         """Feed headlines and ticks of each desk partition to its desk; publish the events."""
         async for event in stream.events():
-            message = event.message
-            if message.partition not in self._desks:
-                await self._open_desk(message.partition, message.offset)
-            try:
-                events = self._tick(message) if message.key == TICK_KEY else self._handle(message)
-            except _RecordRefusedError as exc:
-                await self._dead_letter(message, exc.reason, "ticker.desk")
-            else:
-                for ticker_event in events:
-                    await self._publish(ticker_event)
-                await self._states[message.partition].flush()
-            self._handled(message)
+            for message in await self._with_skipped(event.message):
+                await self._take_to_desk(message)
+
+    async def _take_to_desk(self, message: Any) -> None:
+        if message.partition not in self._desks:
+            await self._open_desk(message.partition, message.offset)
+        try:
+            events = self._tick(message) if message.key == TICK_KEY else self._handle(message)
+        except _RecordRefusedError as exc:
+            await self._dead_letter(message, exc.reason, "ticker.desk")
+        else:
+            for ticker_event in events:
+                await self._publish(ticker_event)
+            await self._states[message.partition].flush()
+        self._handled(message)
 
     def _handle(self, message: Any) -> list[TickerEvent]:
         try:
@@ -132,8 +217,9 @@ class TickerAgents:
         """Rebuild the desk of ``partition`` from the tables, its input resuming at ``offset``.
 
         Events caused by records at ``offset`` or later may be recorded in
-        the tables without having reached the broker (the worker may have
-        died before flushing them); they are published again, same ids.
+        the tables without having reached the broker (the previous owner may
+        have died before flushing them); those missing from ``ticker.events``
+        are published again, same ids (see :mod:`stoppress.ticker.published`).
         """
         started = time.perf_counter()
         state = self._tables.for_partition(partition, self._send_to)
@@ -141,13 +227,30 @@ class TickerAgents:
         self._desks[partition] = desk
         self._states[partition] = state
         unconfirmed = desk.unconfirmed(offset)
-        for ticker_event in unconfirmed:
+        missing = await self._not_yet_published(unconfirmed)
+        for ticker_event in missing:
             await self._publish(ticker_event)
         took_ms = round((time.perf_counter() - started) * 1e3)
         log.info(
             "desk rebuilt from tables",
-            extra={"partition": partition, "stories": len(desk), "republished": len(unconfirmed), "ms": took_ms},
+            extra={
+                "partition": partition, "stories": len(desk), "unconfirmed": len(unconfirmed),
+                "republished": len(missing), "ms": took_ms,
+            },
         )
+
+    async def _not_yet_published(self, events: list[TickerEvent]) -> list[TickerEvent]:
+        """``events`` that ``ticker.events`` does not hold; all of them if that cannot be read (never lose one)."""
+        since = earliest_read_time(events)
+        if since is None:
+            return []
+        try:
+            async with asyncio.timeout(READ_BACK_TIMEOUT_S):
+                present = await self._published.ids_since(since)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.warning("cannot read back ticker events (%r): publishing all %d unconfirmed again", exc, len(events))
+            return events
+        return not_yet_published(events, present)
 
     async def _send(
         self,
@@ -200,11 +303,11 @@ class TickerAgents:
             partition=message.partition,
             offset=message.offset,
             stage=stage,
-        )
-        await self._send(self._topics.dlq, message.key, message.value, headers=letter.headers())
+        ).copyable()
+        await self._send(self._topics.dlq, letter.key, letter.value, headers=letter.headers())
         self._metrics.dead_letters.labels(stage=stage).inc()
         origin = f"{message.topic}/{message.partition}/{message.offset}"
-        log.warning("record sent to the DLQ: %s", reason, extra={"stage": stage, "origin": origin})
+        log.warning("record sent to the DLQ: %s", letter.reason, extra={"stage": stage, "origin": origin})
 
     def _handled(self, message: Any) -> None:
         self.next_offsets[(message.topic, message.partition)] = message.offset + 1

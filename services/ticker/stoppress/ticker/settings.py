@@ -56,6 +56,12 @@ class TickerSettings(ServiceSettings):
         description="How long the group waits for a silent worker (killed, hung) before moving its partitions (s)",
     )
 
+    stall_after_s: float = Field(
+        5.0,
+        gt=0,
+        description="A partition with records waiting that delivers none for this long is resumed (s)",
+    )
+
     sources_file: Path | None = Field(None, description="Ingest's sources file (TOML/JSON), for authorities")
     default_authority: float = Field(0.5, ge=0, le=1, description="Authority of sources not in sources_file")
     story_window_h: float = Field(

@@ -5,6 +5,8 @@
 ``stoppress_ticker_dead_letters_total``         records sent to ``headlines.dlq``, by ``stage``
 ``stoppress_ticker_events_total``               events published, by ``type``
 ``stoppress_ticker_consumer_lag``               records not yet handled, by ``topic`` (raw / desk)
+``stoppress_ticker_skipped_records_total``      records the stream skipped, read directly, by ``topic``
+``stoppress_ticker_stalls_total``               partitions found not delivering and resumed, by ``topic``
 ``stoppress_ticker_processing_seconds``         ingest's receipt → the desk's decision (s)
 ``stoppress_ticker_desk_seconds``               time the pure desk spent on one headline (s)
 =============================================  =====================================================
@@ -39,6 +41,18 @@ class TickerMetrics:
             "stoppress_ticker_dead_letters", "Records sent to headlines.dlq", ["stage"], registry=self.registry
         )
         self.events = Counter("stoppress_ticker_events", "Ticker events published", ["type"], registry=self.registry)
+        self.skipped = Counter(
+            "stoppress_ticker_skipped_records",
+            "Records the stream skipped, read directly and handled (stoppress.ticker.continuity)",
+            ["topic"],
+            registry=self.registry,
+        )
+        self.stalls = Counter(
+            "stoppress_ticker_stalls",
+            "Times a partition with records waiting delivered none and was resumed (stoppress.ticker.continuity)",
+            ["topic"],
+            registry=self.registry,
+        )
         self.processing = Histogram(
             "stoppress_ticker_processing_seconds",
             "From ingest's receipt of a headline to the desk's decision (s)",

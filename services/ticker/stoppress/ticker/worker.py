@@ -10,7 +10,10 @@ import faust
 from stoppress.ticker.agents import TickerAgents
 from stoppress.ticker.app import create_app
 from stoppress.ticker.clock import TickerClock
+from stoppress.ticker.gaps import GapReader
+from stoppress.ticker.group import GroupOffsets
 from stoppress.ticker.provision import ensure_topics
+from stoppress.ticker.published import EventLog
 from stoppress.ticker.settings import TickerSettings
 from stoppress.ticker.tables import declare_tables
 from stoppress.ticker.telemetry import TickerMetrics
@@ -41,12 +44,23 @@ def build_app(settings: TickerSettings) -> faust.App:
                 highwater = app.consumer.highwater(tp)
             except Exception:  # not fetched yet
                 continue
+            if highwater is None:  # not fetched yet
+                continue
             records[tp.topic] = records.get(tp.topic, 0) + max(0, highwater - handled)
         return records
 
     metrics = TickerMetrics(lag)
     agents = TickerAgents(
-        app, topics, tables, authority=settings.authority_book(), policy=settings.desk_policy(), metrics=metrics
+        app,
+        topics,
+        tables,
+        authority=settings.authority_book(),
+        policy=settings.desk_policy(),
+        metrics=metrics,
+        published=EventLog(settings.kafka_bootstrap, settings.events_topic, f"{settings.instance}-read-back"),
+        group=GroupOffsets(settings.kafka_bootstrap, settings.app_id, f"{settings.instance}-offsets"),
+        gaps=GapReader(settings.kafka_bootstrap, f"{settings.instance}-gaps"),
+        stall_after_s=settings.stall_after_s,
     )
     agents.register()
     clock = TickerClock(app, settings, topics.desk.get_topic_name())
