@@ -34,10 +34,10 @@ from stoppress.shared.client import Stream
 from stoppress.shared.topics import HEADLINES_RAW
 from stoppress.ticker.settings import TickerSettings
 from tests.conftest import DEMO_KEY
-from tests.faults.fleet import Fleet, PrivateTopics, Replica
-from tests.faults.kafka_records import partition_count, read_topic
+from tests.faults.fleet import Fleet, Replica
 from tests.faults.newswire import distinct_headline
 from tests.faults.readers import ClientLog, follow, wait_until
+from tests.support.kafka import PrivateTopics, partition_count, read_topic
 
 LANGUAGES = ("es", "en", "pl", "it", "nl", "ar")
 """One language per desk partition: murmur2(language) % 6 is 0, 1, 2, 3, 4, 5 (checked below)."""
@@ -100,13 +100,6 @@ async def post_round(ingests: list[Replica], tag: str, round_name: str) -> set[s
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason=(
-        "known (issues 5, 7): after one of two ticker workers is killed, the survivor sometimes leaves its"
-        " taken-over partitions unread (headlines lost), and re-published events reach readers twice"
-    ),
-    strict=False,
-)
 async def test_two_of_each_share_the_work_and_survive_a_ticker_kill(kafka: LocalKafka, tmp_path: Path) -> None:
     partitions = TickerSettings().desk_partitions
     assert sorted((murmur2(lang.encode()) & 0x7FFFFFFF) % partitions for lang in LANGUAGES) == list(range(partitions))

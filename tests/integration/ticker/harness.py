@@ -1,4 +1,4 @@
-"""Test harness for the ticker worker: private topics, the worker as a real process, Kafka readers.
+"""Test harness for the ticker worker: private topics, the worker as a real process, headline records.
 
 Each test gets its own headlines/events/stories/DLQ topics and its own faust
 app id (so its own consumer group, desk topic and changelogs), so it depends
@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,14 +22,10 @@ from typing import Any
 
 import aiohttp
 import orjson
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from stoppress.cli.processes import free_port
-from stoppress.shared.kafka import durable_producer
-from stoppress.shared.models import TickerEvent
 
 READY_TIMEOUT_S = 90.0
-
 
 
 @dataclass(frozen=True)
@@ -178,60 +173,3 @@ def headline_record(
         **fields,
     }
     return f"{source}:{guid}".encode(), orjson.dumps(value)
-
-
-async def produce(bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes | None]]) -> None:
-    """Write ``records`` (key, value) to ``topic`` and wait for the broker's acks."""
-    producer = durable_producer(bootstrap, "ticker-tests", linger_ms=5)
-    await producer.start()
-    try:
-        sent = [await producer.send(topic, value, key=key) for key, value in records]
-        await asyncio.gather(*sent)
-    finally:
-        await producer.stop()
-
-
-async def read_topic(
-    bootstrap: str,
-    topic: str,
-    *,
-    until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool] = lambda records: False,
-    quiet_s: float = 2.0,
-    timeout_s: float = 30.0,
-    committed_only: bool = False,
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record of ``topic`` from the start, once ``until`` holds and nothing new came for ``quiet_s``.
-
-    Raises if ``until`` does not hold within ``timeout_s``.
-    """
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=None,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed" if committed_only else "read_uncommitted",
-    )
-    await consumer.start()
-    try:
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = time.monotonic() + timeout_s
-        last_new = time.monotonic()
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            for tp_records in batch.values():
-                records.extend(tp_records)
-            if batch:
-                last_new = time.monotonic()
-            satisfied = until(records)
-            if satisfied and time.monotonic() - last_new >= quiet_s:
-                return records
-            if not satisfied and time.monotonic() > deadline:
-                raise AssertionError(f"{topic}: condition not met within {timeout_s}s; {len(records)} records")
-    finally:
-        await consumer.stop()
-
-
-def ticker_events(records: Iterable[ConsumerRecord[bytes, bytes]]) -> list[TickerEvent]:
-    """The events among ``records`` of a ``ticker.events`` topic."""
-    return [TickerEvent.model_validate_json(r.value) for r in records if r.value is not None]

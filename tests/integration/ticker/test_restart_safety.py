@@ -18,17 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
-from aiokafka import ConsumerRecord
 
 from stoppress.shared.models import TickerEvent
-from tests.integration.ticker.harness import (
-    TickerProcess,
-    Topics,
-    headline_record,
-    produce,
-    read_topic,
-    ticker_events,
-)
+from tests.integration.ticker.harness import TickerProcess, Topics, headline_record
+from tests.support.kafka import Record, produce, read_topic, ticker_events
 
 OUTLETS = ("reuters", "ap", "afp", "bbc", "dpa")
 SYLLABLES = ("ka", "zo", "mi", "tu", "re", "vo", "lan", "sek", "dor", "bri", "gul", "nem")
@@ -69,15 +62,15 @@ def news_by_story(events: list[TickerEvent]) -> dict[str, set[str]]:
     return news
 
 
-def shown_at_end(records: list[ConsumerRecord[bytes, bytes]]) -> set[bytes]:
+def shown_at_end(records: list[Record]) -> set[bytes]:
     last: dict[bytes, bytes | None] = {}
     for record in records:
         last[record.key] = record.value
     return {key for key, value in last.items() if value is not None}
 
 
-async def finished(bootstrap: str, topics: Topics) -> list[ConsumerRecord[bytes, bytes]]:
-    def sentinel_seen(records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+async def finished(bootstrap: str, topics: Topics) -> list[Record]:
+    def sentinel_seen(records: list[Record]) -> bool:
         return any(SENTINEL.encode() in (r.value or b"") for r in records)
 
     return await read_topic(bootstrap, topics.events, until=sentinel_seen, quiet_s=3.0, timeout_s=120.0)

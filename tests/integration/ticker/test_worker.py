@@ -9,14 +9,8 @@ import orjson
 
 from stoppress.shared.deadletter import ORIGIN_HEADER, REASON_HEADER, STAGE_HEADER
 from stoppress.shared.models import StoryView
-from tests.integration.ticker.harness import (
-    TickerProcess,
-    Topics,
-    headline_record,
-    produce,
-    read_topic,
-    ticker_events,
-)
+from tests.integration.ticker.harness import TickerProcess, Topics, headline_record
+from tests.support.kafka import produce, read_topic, ticker_events
 
 QUAKE = "Earthquake of magnitude 7.1 strikes northern Japan"
 
@@ -47,7 +41,7 @@ async def test_breaking_story_and_repeats_stay_quiet_across_a_restart(
     await produce(
         bootstrap, topics.headlines, [headline_record("reuters", "q1", QUAKE + ", tsunami feared", version=2)]
     )
-    records = await read_topic(bootstrap, topics.events, until=lambda r: len(r) >= 2)
+    records = await read_topic(bootstrap, topics.events, until=lambda r: len(r) >= 2, quiet_s=2.0)
     assert [(e.type, e.story.revision) for e in ticker_events(records)] == [("story.new", 1), ("story.update", 2)]
     assert ticker_events(records)[1].story.headline == QUAKE + ", tsunami feared"
     metrics = await worker.metrics()

@@ -89,16 +89,16 @@ class TickerAgents:
         """Drop every desk: partitions may have moved, and the tables now hold the recovered truth."""
         self._desks.clear()
         self._states.clear()
-        assigned = self._app.consumer.assignment()
+        inputs = self._inputs(self._app.consumer.assignment())
         try:
             async with asyncio.timeout(READ_BACK_TIMEOUT_S):
-                committed = await self._group.committed()
+                starts = await self._group.starts((tp.topic, tp.partition) for tp in inputs)
         except (KafkaError, OSError, TimeoutError) as exc:
-            log.warning("cannot read the group's committed offsets (%r): skips at takeover go unnoticed", exc)
-            committed = {}
-        self._continuity.restart({tp: committed[tp.topic, tp.partition] for tp in assigned
-                                  if (tp.topic, tp.partition) in committed})  # fmt: skip
-        self._stalls.restart(self._inputs(assigned), time.monotonic())
+            log.warning("cannot read where partitions start again (%r): skips at takeover go unnoticed", exc)
+            starts = {}
+        self._continuity.restart({tp: starts[tp.topic, tp.partition] for tp in inputs
+                                  if (tp.topic, tp.partition) in starts})  # fmt: skip
+        self._stalls.restart(inputs, time.monotonic())
 
     def _inputs(self, partitions: Iterable[TP]) -> list[TP]:
         """The partitions of the agents' input topics among ``partitions``."""
