@@ -12,8 +12,11 @@
 
 Unless told otherwise it starts a Kafka broker (from the Maven jars) and the
 three services, each a process of its own, in a temporary folder. Readers
-are separate processes (:mod:`bench.e2e.readers`, 250 clients each by
-default) connecting from their own loopback addresses. The driver posts
+are separate processes connecting from their own loopback addresses: by
+default the C epoll swarm of ``bench/push/swarm.c`` (1,000 clients each,
+compiled on first use), so that the figures measure the pipeline and not the
+readers' own Python; ``--readers python`` uses :mod:`bench.e2e.readers`
+(``websockets`` clients, 250 each) for comparison. The driver posts
 headlines on schedule (:mod:`bench.e2e.schedule`), each founding a story of
 its own, so every reader receives every one as a ``story.new``.
 
@@ -49,6 +52,7 @@ from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import psutil
@@ -58,6 +62,7 @@ from bench.e2e.load import drive
 from bench.e2e.report import failures, figures, table
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import mean_ms_between
+from bench.push.native import swarm_command
 from stoppress.cli.localkafka import LocalKafka
 from stoppress.cli.stack import Stack, StackConfig
 
@@ -139,8 +144,9 @@ async def target(arguments: argparse.Namespace) -> AsyncIterator[Target]:
 class ReaderProcesses:
     """The reader processes, each with its block of source addresses (127.0.<10+n>.x)."""
 
-    def __init__(self, target: Target, clients: int, processes: int, tag: str) -> None:
+    def __init__(self, target: Target, clients: int, processes: int, tag: str, impl: str = "c") -> None:
         self.target = target
+        self.impl = impl
         per = math.ceil(clients / processes)
         self.counts = [min(per, clients - n * per) for n in range(processes) if clients - n * per > 0]
         self.tag = tag
@@ -150,13 +156,21 @@ class ReaderProcesses:
         for n, count in enumerate(self.counts):
             sources = ",".join(f"127.0.{10 + n}.{1 + a}" for a in range(math.ceil(count / PER_ADDRESS)))
             self.procs.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.e2e.readers", "--url", self.target.ws_url, "--count", str(count),
-                "--tag", self.tag, "--sources", sources,
-                cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                *self.command(), "--count", str(count), "--tag", self.tag, "--sources", sources,
+                cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 24,
             ))  # fmt: skip
         lines = await asyncio.wait_for(asyncio.gather(*(_line(p) for p in self.procs)), timeout_s)
         if any(line != "ready" for line in lines):
             raise RuntimeError(f"readers could not all connect: {lines}")
+
+    def command(self) -> list[str]:
+        """One reader process: the C swarm (``bench/push/swarm.c``) or the Python ``websockets`` clients."""
+        if self.impl == "python":
+            return [sys.executable, "-m", "bench.e2e.readers", "--url", self.target.ws_url]
+        url = urlsplit(self.target.ws_url)
+        if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
+            raise SystemExit(f"the C readers connect to 127.0.0.1 only; got {self.target.ws_url}")
+        return [*swarm_command(), "--port", str(url.port), "--path", url.path, "--initial", "2"]
 
     async def reports(self, accepted: dict[int, float]) -> list[dict[str, Any]]:
         """Tell every reader which posts were accepted (and when they were sent); collect their reports."""
@@ -185,7 +199,7 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
     tag = f"bench{uuid.uuid4().hex[:8]}"
     offsets = post_offsets(arguments.duration, arguments.rate, arguments.burst_size, arguments.burst_every)
     async with target(arguments) as stack:
-        readers = ReaderProcesses(stack, arguments.clients, arguments.processes, tag)
+        readers = ReaderProcesses(stack, arguments.clients, arguments.processes, tag, arguments.readers)
         try:
             print(f"connecting {arguments.clients:,} readers in {len(readers.counts)} processes", file=sys.stderr)
             await readers.start(timeout_s=600)
@@ -224,7 +238,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--burst-size", type=int, default=0, help="extra headlines in one second, every --burst-every")
     parser.add_argument("--burst-every", type=float, default=0.0, help="seconds between bursts")
-    parser.add_argument("--processes", type=int, default=0, help="reader processes (default: 250 clients each)")
+    parser.add_argument("--processes", type=int, default=0,
+                        help="reader processes (default: 250 clients each for --readers python, 1,000 for c)")
+    parser.add_argument("--readers", choices=["c", "python"], default="c",
+                        help="reader clients: the C epoll swarm (default) or Python websockets clients")
     parser.add_argument("--drain", type=float, default=5.0, help="seconds to wait for late events (default 5)")
     parser.add_argument("--warmup", type=float, default=60.0, help="seconds excluded from the memory trend")
     parser.add_argument("--retract-after", type=int, default=0,
@@ -247,15 +264,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             setattr(arguments, name, value)
     if arguments.ingest_url and not arguments.ws_url:
         parser.error("--ingest-url needs --ws-url")
-    arguments.processes = arguments.processes or math.ceil(arguments.clients / 250)
+    per_process = 250 if arguments.readers == "python" else 1000
+    arguments.processes = arguments.processes or math.ceil(arguments.clients / per_process)
     return arguments
 
 
 def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     settings = {name: getattr(arguments, name) for name in ("clients", "rate", "duration", "burst_size", "burst_every",
-                                                           "processes", "retract_after", "ring_size", "warmup",
-                                                           "soak")}  # fmt: skip
+                                                           "processes", "readers", "retract_after", "ring_size",
+                                                           "warmup", "soak")}  # fmt: skip
     result = asyncio.run(measure(arguments))
     problems = failures(result, arguments.soak)
     print(table(result, settings))

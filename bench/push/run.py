@@ -1,10 +1,13 @@
 """Push gateway benchmark: fan-out rate, completion time, memory per connection, reconnect storm.
 
-``python -m bench.push [--clients 1000] [--events 200] [--swarms 2] [--bootstrap HOST:PORT]``
+``python -m bench.push [--clients 1000] [--events 200] [--swarms 2] [--workers 1] [--only fanout|storm]
+[--clients-impl c|python] [--bootstrap HOST:PORT]``
 
 Runs on a real broker (started here from the Maven jars unless ``--bootstrap``
 is given), with every party a separate process: the server under test, the
-client swarms (:mod:`bench.push.swarm`) and this driver, which writes events
+client swarms (``bench/push/swarm.c``, C with epoll, compiled on first use by
+:mod:`bench.push.native`; ``--clients-impl python`` uses the asyncio twin
+:mod:`bench.push.swarm` instead) and this driver, which writes events
 into a private ``ticker.events`` topic. The gateway is compared in the same
 run with ``websockets.broadcast()`` and a naive ``await send`` loop
 (:mod:`bench.push.baseline`), fed from the same topic. Prints a table and
@@ -34,6 +37,7 @@ import psutil
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.push.native import swarm_command
 from stoppress.cli.localkafka import LocalKafka
 from stoppress.cli.processes import free_port
 from stoppress.shared.codec import encode
@@ -95,13 +99,16 @@ class Swarms:
     members: list[SwarmProcess] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, port: int, clients: int, processes: int, net: int, extra: list[str]) -> Swarms:
+    async def start(
+        cls, port: int, clients: int, processes: int, net: int, extra: list[str], *, impl: str = "c"
+    ) -> Swarms:
         swarms = cls()
         share = clients // processes
+        program = swarm_command() if impl == "c" else [PYTHON, "-m", "bench.push.swarm"]
         for index in range(processes):
             count = share + (clients - share * processes if index == processes - 1 else 0)
             process = await asyncio.create_subprocess_exec(
-                PYTHON, "-m", "bench.push.swarm", "--port", str(port), "--count", str(count),
+                *program, "--port", str(port), "--count", str(count),
                 "--source", f"127.{net}.{index + 1}.1", *extra,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, limit=1 << 26,
             )
@@ -196,6 +203,19 @@ async def _wait_ready(port: int, timeout_s: float = 60) -> None:
     raise RuntimeError("gateway not ready")
 
 
+async def _wait_listening(port: int) -> float:
+    """When (``time.monotonic()``) the port first accepted a TCP connection (polled every 10 ms)."""
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.01)
+            continue
+        at = time.monotonic()
+        writer.close()
+        return at
+
+
 def gateway_env(bootstrap: str, topics: dict[str, str], port: int, clients: int, workers: int = 1) -> dict[str, str]:
     return {
         **os.environ,
@@ -235,17 +255,21 @@ async def measure_fanout(
     await server.start()
     await asyncio.sleep(1.0)
     rss_before = server.rss()
-    swarms = await Swarms.start(server.port, arguments.clients, arguments.swarms, net, [])
+    swarms = await Swarms.start(server.port, arguments.clients, arguments.swarms, net, [], impl=arguments.clients_impl)
     try:
         await asyncio.sleep(2.0)
         rss_after = server.rss()
-        completions = []
-        for round_number in range(3):
+        completions, writes = [], []
+        for round_number in range(arguments.rounds):
             await swarms.reset()
+            written_before = await fanout_seconds(server)
             started = time.monotonic()
             await producer.send_and_wait(topic, event_bytes(round_number))
             report = await swarms.wait_for(1, 30)
             completions.append(max(report["last_at"]) - started)
+            written_after = await fanout_seconds(server)
+            if written_before is not None and written_after is not None:
+                writes.append(written_after - written_before)
         await swarms.reset()
         writing_before = await fanout_seconds(server)
         started = time.monotonic()
@@ -264,6 +288,7 @@ async def measure_fanout(
             "idle_bytes_per_connection": (rss_after - rss_before) / arguments.clients,
             "completion_ms_median": statistics.median(completions) * 1000,
             "completion_ms_all": [c * 1000 for c in completions],
+            "completion_write_ms_all": [w * 1000 for w in writes],  # of which the gateway wrote (1 worker only)
             "events": arguments.events,
             "frames_delivered": delivered,
             "frames_expected": arguments.clients * arguments.events,
@@ -285,7 +310,8 @@ async def measure_storm(
     gateway = Server("gateway", [PYTHON, "-m", "stoppress.push"], env, port)
     await gateway.start()
     offsets = [(await producer.send_and_wait(topics["events"], event_bytes(5000 + i))).offset for i in range(3)]
-    swarms = await Swarms.start(port, arguments.clients, arguments.swarms, 200, ["--resume", "--jitter", "2.0"])
+    swarms = await Swarms.start(port, arguments.clients, arguments.swarms, 200,
+                                ["--resume", "--jitter", str(arguments.jitter)], impl=arguments.clients_impl)
     try:
         await producer.send_and_wait(topics["events"], event_bytes(5999))
         await swarms.wait_for(3, 30)
@@ -294,8 +320,10 @@ async def measure_storm(
         missed = [(await producer.send_and_wait(topics["events"], event_bytes(6000 + i))).offset
                   for i in range(arguments.storm_events)]
         stopped_after = time.monotonic() - started
+        listening = asyncio.create_task(_wait_listening(port))
         await gateway.start()
         ready_after = time.monotonic() - started
+        listening_after = await listening - started
         deadline = time.monotonic() + 120
         while True:
             report = await swarms.report()
@@ -320,6 +348,7 @@ async def measure_storm(
             "gap_free_clients": gap_free,
             "seconds_until_last_recovered": last,
             "seconds_until_old_gateway_exited": stopped_after,
+            "seconds_until_new_gateway_listening": listening_after,
             "seconds_until_new_gateway_ready": ready_after,
             "recovered_p50_s": recovered[len(recovered) // 2] if recovered else None,
             "recovered_p90_s": recovered[int(len(recovered) * 0.9)] if recovered else None,
@@ -352,14 +381,15 @@ async def run(arguments: argparse.Namespace, bootstrap: str) -> dict[str, Any]:
         if not arguments.gateway_only:
             servers += [(mode, [PYTHON, "-m", "bench.push.baseline", "--mode", mode, "--bootstrap", bootstrap,
                                 "--topic", topics["events"]]) for mode in ("broadcast", "naive")]
-        for net, (name, command) in enumerate(servers, start=10):
+        for net, (name, command) in enumerate(servers if arguments.only != "storm" else [], start=10):
             port = free_port()
             argv = command if name == "gateway" else [*command, "--port", str(port)]
             env = gateway_env(bootstrap, topics, port, arguments.clients, arguments.workers)
             server = Server(name, argv, env, port)
             results["fanout"].append(await measure_fanout(server, producer, topics["events"], arguments, net))
             print_row(results["fanout"][-1])
-        results["storm"] = await measure_storm(bootstrap, topics, producer, arguments)
+        if arguments.only != "fanout":
+            results["storm"] = await measure_storm(bootstrap, topics, producer, arguments)
     finally:
         await producer.stop()
     return results
@@ -374,18 +404,28 @@ def print_row(row: dict[str, Any]) -> None:
           f"{row['idle_bytes_per_connection'] / 1024:>10.1f}", flush=True)
 
 
+def _loads(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{value:.1f}" for value in values)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000, help="connected clients (10000 for the full figures)")
     parser.add_argument("--events", type=int, default=200, help="events in the sustained fan-out burst")
     parser.add_argument("--swarms", type=int, default=2, help="client processes")
+    parser.add_argument("--rounds", type=int, default=5, help="single events timed for the completion figure")
     parser.add_argument("--storm-events", type=int, default=20, help="events published while the gateway is down")
     parser.add_argument("--workers", type=int, default=1, help="gateway processes on the port (SO_REUSEPORT)")
+    parser.add_argument("--clients-impl", choices=["c", "python"], default="c",
+                        help="client swarms in C (epoll, default) or Python (asyncio Protocol)")
+    parser.add_argument("--jitter", type=float, default=2.0, help="storm: max first reconnect delay (s)")
+    parser.add_argument("--only", choices=["fanout", "storm"], help="run one of the two scenarios")
     parser.add_argument("--gateway-only", action="store_true", help="skip the broadcast() and naive baselines")
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
     arguments = parser.parse_args()
     print(f"{'server':<10} {'clients':>7} {'frames/s':>12} {'write frames/s':>14} {'delivered':>21} "
           f"{'complete ms':>10} {'KiB/conn':>10}", flush=True)
+    load_at_start = os.getloadavg()
     if arguments.bootstrap:
         results = asyncio.run(run(arguments, arguments.bootstrap))
     else:
@@ -394,18 +434,25 @@ def main() -> None:
         ) as kafka:
             results = asyncio.run(run(arguments, kafka.bootstrap))
     storm = results["storm"]
-    print(f"reconnect storm: {storm['recovered_clients']}/{storm['clients']} recovered, "
-          f"{storm['gap_free_clients']} gap-free, last after {storm['seconds_until_last_recovered']:.2f} s "
-          f"(p50 {storm['recovered_p50_s']:.2f} s, p90 {storm['recovered_p90_s']:.2f} s; old gateway gone after "
-          f"{storm['seconds_until_old_gateway_exited']:.2f} s, new one ready after "
-          f"{storm['seconds_until_new_gateway_ready']:.2f} s; "
-          f"{storm['events_while_down']} events published while down)")
+    if storm:
+        print(f"reconnect storm: {storm['recovered_clients']}/{storm['clients']} recovered, "
+              f"{storm['gap_free_clients']} gap-free, last after {storm['seconds_until_last_recovered']:.2f} s "
+              f"(p50 {storm['recovered_p50_s']:.2f} s, p90 {storm['recovered_p90_s']:.2f} s; old gateway gone after "
+              f"{storm['seconds_until_old_gateway_exited']:.2f} s, new one listening after "
+              f"{storm['seconds_until_new_gateway_listening']:.2f} s, ready after "
+              f"{storm['seconds_until_new_gateway_ready']:.2f} s; "
+              f"{storm['events_while_down']} events published while down)")
     results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "at": datetime.now(UTC).isoformat()}
+                          "at": datetime.now(UTC).isoformat(), "load_average_at_start": load_at_start,
+                          "load_average_at_end": os.getloadavg()}
+    print(f"load average (1, 5, 15 min): at start {_loads(load_at_start)}, at end {_loads(os.getloadavg())}")
     results["command"] = " ".join(["python -m bench.push", *sys.argv[1:]])
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     suffix = "" if arguments.clients == 1000 else f"-{arguments.clients}"
     suffix += "" if arguments.workers == 1 else f"-w{arguments.workers}"
+    suffix += "-gateway-only" if arguments.gateway_only else ""
+    suffix += f"-{arguments.only}" if arguments.only else ""
+    suffix += "" if arguments.clients_impl == "c" else "-pyclients"
     name = RESULTS.with_name(f"push{suffix}.json")
     name.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     print(f"results written to {name.relative_to(ROOT)}")

@@ -1,5 +1,9 @@
 """A swarm of WebSocket clients in one process, driven by the bench over stdin/stdout.
 
+The Python twin of ``swarm.c`` (same options, protocol and report), used with
+``python -m bench.push --clients-impl python`` to compare: at 10,000 clients
+the Python swarms cost the shared cores enough to show in the figures.
+
 ``python -m bench.push.swarm --port P --count N --source 127.0.0.5 [--resume]``
 opens N connections (from a source address of its own, so runs do not
 exhaust one address's ephemeral ports), prints ``ready`` once every

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from websockets.asyncio.server import ServerConnection
@@ -149,7 +149,7 @@ class Outlet:
         elif outcome is Offer.COALESCED:
             self.tally.coalesced += self.queue.dropped - dropped
 
-    def send_many(self, joined: bytes, parts: list[bytes], keys: list[str]) -> None:
+    def send_many(self, joined: bytes, parts: Sequence[bytes], keys: Sequence[str | None]) -> None:
         """Write several messages (``joined`` is ``parts`` concatenated) in one go, or queue them one by one."""
         if self.closed:
             return

@@ -143,11 +143,7 @@ class Streamer:
                     count += await self._replay(outlet, subscription, head, "ring")
                     next_offset = head[-1].offset + 1
                     continue
-                count += self._replay_now(outlet, subscription, pending)
-                self._instruments.resumes.labels("recovered").inc()
-                message = messages.recovered(self.current_cursor(), count)
-                outlet.send(self._wrap(outlet.transport_kind, "recovered", message, None), None)
-                self._hub.attach(outlet, subscription)
+                self._finish_resume(outlet, subscription, pending, count)
                 return
             if read_start is None:
                 read_start, verify = next_offset, None
@@ -192,13 +188,24 @@ class Streamer:
         self._instruments.resumed_events.labels(source).inc(count)
         return count
 
-    def _replay_now(self, outlet: Outlet, subscription: Filter, entries: list[RingEntry]) -> int:
-        count = 0
+    def _finish_resume(self, outlet: Outlet, subscription: Filter, entries: list[RingEntry], earlier: int) -> None:
+        """Write the last missed events and ``recovered`` in one go, and attach: no ``await`` in between.
+
+        One write for the whole tail (not one per event) matters in a reconnect
+        storm, where every client replays the same events: each write is a system call.
+        """
+        frames: list[bytes] = []
+        keys: list[str | None] = []
         for entry in entries:
             delivery = entry.delivery(subscription, self._limits.restricted)
             if delivery is Delivery.NONE:
                 continue
-            outlet.send(entry.encoded(outlet.transport_kind, delivery is Delivery.MATCH), entry.story_id)
-            count += 1
-        self._instruments.resumed_events.labels("ring").inc(count)
-        return count
+            frames.append(entry.encoded(outlet.transport_kind, delivery is Delivery.MATCH))
+            keys.append(entry.story_id)
+        self._instruments.resumed_events.labels("ring").inc(len(frames))
+        self._instruments.resumes.labels("recovered").inc()
+        message = messages.recovered(self.current_cursor(), earlier + len(frames))
+        frames.append(self._wrap(outlet.transport_kind, "recovered", message, None))
+        keys.append(None)
+        outlet.send_many(b"".join(frames), frames, keys)
+        self._hub.attach(outlet, subscription)
