@@ -146,3 +146,27 @@ async def test_resume_across_a_gateway_process_restart(
         assert got[-1]["count"] == 4 and got[-1]["cursor"].startswith(f"1-{missed[-1]}-")
     finally:
         gateway.stop()
+
+
+async def test_an_event_the_log_carries_twice_reaches_readers_once_live_resumed_and_read_back(
+    bootstrap: str, topics: Topics, ticker: TickerStandIn
+) -> None:
+    """A presumed-dead ticker worker still writing can put one event id in ``ticker.events`` twice."""
+    await ticker.publish(story("s0"))
+    async with running_gateway(settings_for(bootstrap, topics, ring_size=3)) as gateway:
+        async with ws_client(f"ws://127.0.0.1:{gateway.port}/v1/ws") as ws:
+            cursor = (await receive_until(ws, "snapshot"))[-1]["cursor"]
+            await ticker.publish(story("twice"))
+            await ticker.publish(story("twice"))  # the same event again, at a new offset
+            await ticker.publish(story("twice", revision=2))
+            last = (await ticker.publish_many(story(name) for name in ("after", "f1", "f2", "f3")))[-1]
+            live = [await receive(ws) for _ in range(6)]
+            assert story_ids(live) == ["twice", "twice", "after", "f1", "f2", "f3"]
+            assert [m["event"]["story"]["revision"] for m in live[:2]] == [1, 2]
+        assert await gateway.feeds.wait_for_offset(last, 5)
+        assert gateway.ring.first_offset is not None and gateway.ring.first_offset > last - 3
+        async with ws_client(f"ws://127.0.0.1:{gateway.port}/v1/ws?cursor={cursor}") as ws:
+            resumed = await receive_until(ws, "recovered")  # read back from Kafka: the ring no longer holds the gap
+        assert story_ids(resumed) == ["twice", "twice", "after", "f1", "f2", "f3"] and resumed[-1]["count"] == 6
+        assert [m["event"]["story"]["revision"] for m in resumed if m["type"] == "event"][:2] == [1, 2]
+        assert "stoppress_push_repeated_events_total 1.0" in await _metrics(gateway.port)

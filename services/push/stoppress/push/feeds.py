@@ -21,6 +21,7 @@ from aiokafka.errors import KafkaError
 from stoppress.push.hub import Hub
 from stoppress.push.instruments import Instruments
 from stoppress.push.opsboard import OpsBoard
+from stoppress.push.repeats import Revisions
 from stoppress.push.ring import UNKNOWN_PREVIOUS, EventRing, RingEntry, StoryFields, entry_for, story_fields
 from stoppress.push.settings import PushSettings
 from stoppress.push.stories import REMOVING_EVENTS, StoryState
@@ -59,8 +60,8 @@ class Feeds:
         self._ops_partition = TopicPartition(settings.ops_topic, 0)
         self._targets: dict[TopicPartition, int] = {}
         self._last_fields: dict[str, StoryFields] = {}
+        self._revisions = Revisions()
         self._advanced = asyncio.Condition()
-        self._bounds_checked = 0.0
         self.ready = asyncio.Event()
         self.log_start = 0
         """Earliest offset Kafka still has in ``ticker.events`` (refreshed every few seconds)."""
@@ -101,7 +102,12 @@ class Feeds:
         await self._consumer.stop()
 
     async def run(self) -> None:
-        """Read and apply records until cancelled."""
+        """Read and apply records until cancelled (and keep the log bounds fresh alongside)."""
+        async with asyncio.TaskGroup() as tasks:  # either failing stops both: the gateway then exits non-zero
+            tasks.create_task(self._keep_bounds_fresh(), name="log-bounds")
+            await self._read_forever()
+
+    async def _read_forever(self) -> None:
         while True:
             batches = await self._consumer.getmany(timeout_ms=500, max_records=2000)
             for partition, records in batches.items():
@@ -120,12 +126,19 @@ class Feeds:
                     self._advanced.notify_all()
             if not self.ready.is_set():
                 await self._check_loaded()
-            if time.monotonic() - self._bounds_checked > LOG_BOUNDS_REFRESH_S:
-                try:
-                    await self._refresh_bounds()
-                except KafkaError as exc:  # broker outage: keep reading; the bounds are refreshed next time
-                    self._bounds_checked = time.monotonic()
-                    log.warning("log bounds not refreshed: %s", exc)
+
+    async def _keep_bounds_fresh(self) -> None:
+        """Refresh :attr:`log_start` / :attr:`log_end` every few seconds, in a task of its own.
+
+        Not in the read loop: the two offset requests take a broker round trip
+        each, and an event arriving meanwhile would wait for them.
+        """
+        while True:
+            await asyncio.sleep(LOG_BOUNDS_REFRESH_S)
+            try:
+                await self._refresh_bounds()
+            except KafkaError as exc:  # broker outage: keep reading; the bounds are refreshed next time
+                log.warning("log bounds not refreshed: %s", exc)
 
     async def _check_loaded(self) -> None:
         for partition, target in list(self._targets.items()):
@@ -141,7 +154,6 @@ class Feeds:
         starts = await consumer.beginning_offsets([self._events])
         ends = await consumer.end_offsets([self._events])
         self.log_start, self.log_end = starts[self._events], ends[self._events]
-        self._bounds_checked = time.monotonic()
 
     async def wait_for_offset(self, offset: int, timeout_s: float) -> bool:
         """Wait until the ring has reached ``offset``; return whether it did within ``timeout_s``."""
@@ -170,7 +182,12 @@ class Feeds:
             log.warning("ticker.events went back in offsets: topic recreated; forgetting the ring")
             self._ring.clear()
             self._last_fields.clear()
+            self._revisions.clear()
         story_id = event.story.story_id
+        if self._revisions.is_repeat(story_id, event.story.revision):
+            self._instruments.repeated_events.inc()
+            log.info("dropping a repeated event", extra={"event_id": event.event_id, "offset": record.offset})
+            return None
         previous = self._last_fields.get(story_id)
         if previous is None and event.type != "story.new" and (
             not self.ready.is_set() or self._state.get(story_id) is not None

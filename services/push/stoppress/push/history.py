@@ -16,6 +16,7 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from stoppress.push.cursor import fingerprint
 from stoppress.push.refusals import PushError
+from stoppress.push.repeats import Revisions
 from stoppress.push.resume import DELETED, OTHER_INCARNATION
 from stoppress.push.ring import UNKNOWN_PREVIOUS, RingEntry, StoryFields, entry_for, story_fields
 from stoppress.shared.codec import DecodeError, decode
@@ -70,6 +71,7 @@ class History:
         consumer.seek(partition, start)
         entries: list[RingEntry] = []
         seen: dict[str, StoryFields] = {}
+        revisions = Revisions()
         expected = start
         empty_polls = 0
         while expected < stop and len(entries) < self._max_records:
@@ -84,18 +86,23 @@ class History:
                     raise HistoryGapError(f"Kafka returned no events from offset {expected}; {DELETED}")
                 continue
             if expected == start:
-                await self._check_first(records[0], start, verify, seen)
+                await self._check_first(records[0], start, verify, seen, revisions)
             for record in records:
                 if record.offset == start and verify is not None:
                     continue
-                entry = self._entry(record.offset, record.timestamp, record.value, seen)
+                entry = self._entry(record.offset, record.timestamp, record.value, seen, revisions)
                 if entry is not None:
                     entries.append(entry)
             expected = records[-1].offset + 1
         return entries, max(expected, start + (1 if verify is not None else 0))
 
     async def _check_first(
-        self, record: ConsumerRecord[bytes, bytes], start: int, verify: str | None, seen: dict[str, StoryFields]
+        self,
+        record: ConsumerRecord[bytes, bytes],
+        start: int,
+        verify: str | None,
+        seen: dict[str, StoryFields],
+        revisions: Revisions,
     ) -> None:
         """The first record read must be the cursor's own (``verify``) or follow it with nothing deleted."""
         if verify is None:
@@ -113,15 +120,21 @@ class History:
         if fingerprint(record.timestamp, event.event_id) != verify:
             raise HistoryGapError(OTHER_INCARNATION)
         seen[event.story.story_id] = story_fields(event.story)
+        revisions.is_repeat(event.story.story_id, event.story.revision)
 
     @staticmethod
-    def _entry(offset: int, timestamp: int, value: bytes | None, seen: dict[str, StoryFields]) -> RingEntry | None:
+    def _entry(
+        offset: int, timestamp: int, value: bytes | None, seen: dict[str, StoryFields], revisions: Revisions
+    ) -> RingEntry | None:
+        """The ring entry of one record; ``None`` for a record that does not decode or repeats an event."""
         try:
             event = decode(value, TickerEvent)
         except DecodeError as exc:
             log.warning("skipping undecodable ticker event", extra={"offset": offset, "reason": exc.reason})
             return None
         story_id = event.story.story_id
+        if revisions.is_repeat(story_id, event.story.revision):
+            return None
         previous = None if event.type == "story.new" else seen.get(story_id, UNKNOWN_PREVIOUS)
         seen[story_id] = story_fields(event.story)
         return entry_for(offset, timestamp, event, previous)

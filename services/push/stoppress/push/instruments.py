@@ -72,6 +72,11 @@ class Instruments:
         self.sent = {"ws": SendTally(), "sse": SendTally()}
         r.register(_TallyCollector(self.sent))
         self.events = Counter("stoppress_push_events", "Events read from ticker.events", registry=r)
+        self.repeated_events = Counter(
+            "stoppress_push_repeated_events",
+            "Events ticker.events carried a second time (same story revision), dropped",
+            registry=r,
+        )
         self.bad_records = Counter(
             "stoppress_push_bad_records", "Records that did not decode, skipped", ["topic"], registry=r
         )
