@@ -20,13 +20,10 @@ pytest_plugins = ["tests.conftest_kafka"]
 DEMO_KEY = "test-demo-key-0123456789"
 
 
-
-@pytest.fixture(scope="session")
-def stack(kafka: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """ingest + ticker + push as real processes on the session broker; stopped at the end."""
-    root: Path = tmp_path_factory.mktemp("stack")
-    config = StackConfig(
-        bootstrap=kafka.bootstrap,  # type: ignore[attr-defined]
+def private_stack_config(bootstrap: str, root: Path) -> StackConfig:
+    """A stack on ``bootstrap`` with :data:`DEMO_KEY`, each service on a free port, data and logs under ``root``."""
+    return StackConfig(
+        bootstrap=bootstrap,
         demo_key=DEMO_KEY,
         data_dir=root / "data",
         log_dir=root / "logs",
@@ -34,7 +31,12 @@ def stack(kafka: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
         ticker_port=free_port(),
         push_port=free_port(),
     )
-    running = Stack(config)
+
+
+@pytest.fixture(scope="session")
+def stack(kafka: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """ingest + ticker + push as real processes on the session broker; stopped at the end."""
+    running = Stack(private_stack_config(kafka.bootstrap, tmp_path_factory.mktemp("stack")))  # type: ignore[attr-defined]
     running.start()
     yield running
     running.stop()

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from stoppress.cli.localkafka import LocalKafka
-from tests.faults.fleet import Fleet, PrivateTopics
+from tests.faults.fleet import Fleet
+from tests.support.kafka import PrivateTopics
 
 
 @pytest.fixture

@@ -14,57 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from stoppress.cli.processes import ServiceProcess, free_port
-from stoppress.cli.stack import Stack, StackConfig
-from tests.conftest import DEMO_KEY
+from stoppress.cli.processes import ServiceProcess
+from stoppress.cli.stack import Stack
+from tests.conftest import private_stack_config
 
 START_TIMEOUT_S = 120.0
 """A cold faust worker on a busy 2-core machine can take a while to join its group (s)."""
-
-@dataclass(frozen=True)
-class PrivateTopics:
-    """One test's own copies of the Stop Press topics, so it meets no other test's records or consumers."""
-
-    tag: str
-
-    @property
-    def raw(self) -> str:
-        return f"{self.tag}.headlines.raw"
-
-    @property
-    def events(self) -> str:
-        return f"{self.tag}.ticker.events"
-
-    @property
-    def stories(self) -> str:
-        return f"{self.tag}.ticker.stories"
-
-    @property
-    def dlq(self) -> str:
-        return f"{self.tag}.headlines.dlq"
-
-    @property
-    def ops(self) -> str:
-        return f"{self.tag}.ops.metrics"
-
-    def ticker_env(self, *, read_shared_raw: bool = False) -> dict[str, str]:
-        """The ticker settings naming these topics (``read_shared_raw``: consume the real ``headlines.raw``)."""
-        env = {
-            "STOPPRESS_TICKER_EVENTS_TOPIC": self.events,
-            "STOPPRESS_TICKER_STORIES_TOPIC": self.stories,
-            "STOPPRESS_TICKER_DLQ_TOPIC": self.dlq,
-        }
-        if not read_shared_raw:
-            env["STOPPRESS_TICKER_HEADLINES_TOPIC"] = self.raw
-        return env
-
-    def push_env(self) -> dict[str, str]:
-        """The gateway settings naming these topics."""
-        return {
-            "STOPPRESS_PUSH_EVENTS_TOPIC": self.events,
-            "STOPPRESS_PUSH_STORIES_TOPIC": self.stories,
-            "STOPPRESS_PUSH_OPS_TOPIC": self.ops,
-        }
 
 
 @dataclass(frozen=True)
@@ -116,18 +71,7 @@ class Fleet:
             process.stop()
 
     def _stack(self, name: str) -> Stack:
-        root = self.folder / name
-        return Stack(
-            StackConfig(
-                bootstrap=self.bootstrap,
-                demo_key=DEMO_KEY,
-                data_dir=root / "data",
-                log_dir=root / "logs",
-                ingest_port=free_port(),
-                ticker_port=free_port(),
-                push_port=free_port(),
-            )
-        )
+        return Stack(private_stack_config(self.bootstrap, self.folder / name))
 
     def _start(self, process: ServiceProcess, port: int, wait: bool) -> Replica:
         process.start()

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from stoppress.shared.codec import encode
 from stoppress.shared.kafka import durable_producer
 from stoppress.shared.models import StoryView, TickerEvent, event_id_for
-from tests.faults.fleet import PrivateTopics
+from tests.support.kafka import PrivateTopics
 
 
 class StandInTicker:

@@ -43,10 +43,10 @@ import orjson
 import pytest
 
 from stoppress.shared.client import Stream
-from tests.faults.fleet import Fleet, PrivateTopics, Replica
-from tests.faults.kafka_records import create_topics
+from tests.faults.fleet import Fleet, Replica
 from tests.faults.readers import ClientLog, follow, percentile, wait_until
 from tests.faults.stand_in import StandInTicker
+from tests.support.kafka import PrivateTopics, create_topics
 
 READERS = 20
 EVENTS_PER_PHASE = 150

@@ -28,17 +28,16 @@ from pathlib import Path
 import pytest
 
 from stoppress.cli.localkafka import LocalKafka
-from stoppress.cli.processes import free_port
-from stoppress.cli.stack import Stack, StackConfig
+from stoppress.cli.stack import Stack
 from stoppress.ingest.client import IngestClient
 from stoppress.shared.client import Stream
 from stoppress.shared.protocol import Event
 from stoppress.shared.topics import TICKER_EVENTS
-from tests.conftest import DEMO_KEY
+from tests.conftest import DEMO_KEY, private_stack_config
 from tests.conftest_kafka import free_ports
-from tests.faults.kafka_records import read_topic, ticker_events
 from tests.faults.newswire import distinct_headline
 from tests.faults.readers import wait_until
+from tests.support.kafka import read_topic, ticker_events
 
 OUTAGE_S = 30.0
 POSTS_PER_S = 5.0
@@ -67,17 +66,7 @@ def own_stack(tmp_path: Path) -> Iterator[tuple[LocalKafka, Stack]]:
     port, controller_port = free_ports(2)
     broker = LocalKafka(tmp_path / "kafka", port=port, controller_port=controller_port)
     broker.launch()
-    stack = Stack(
-        StackConfig(
-            bootstrap=broker.bootstrap,
-            demo_key=DEMO_KEY,
-            data_dir=tmp_path / "data",
-            log_dir=tmp_path / "logs",
-            ingest_port=free_port(),
-            ticker_port=free_port(),
-            push_port=free_port(),
-        )
-    )
+    stack = Stack(private_stack_config(broker.bootstrap, tmp_path))
     try:
         stack.start(timeout_s=120)
         yield broker, stack

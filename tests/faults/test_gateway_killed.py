@@ -19,10 +19,10 @@ import pytest
 
 from stoppress.shared.client import Stream
 from tests.faults.balancer import Balancer
-from tests.faults.fleet import Fleet, PrivateTopics
-from tests.faults.kafka_records import create_topics, read_topic, ticker_events
+from tests.faults.fleet import Fleet
 from tests.faults.readers import ClientLog, cursor_offset, follow, wait_until
 from tests.faults.stand_in import StandInTicker
+from tests.support.kafka import PrivateTopics, create_topics, read_topic, ticker_events
 
 CLIENTS = 60
 STORIES = 40

@@ -20,9 +20,9 @@ import pytest
 
 from stoppress.shared.deadletter import ORIGIN_HEADER, REASON_HEADER
 from stoppress.shared.models import Headline
-from tests.faults.fleet import Fleet, PrivateTopics
-from tests.faults.kafka_records import Record, create_topics, headers, produce, read_topic, ticker_events
+from tests.faults.fleet import Fleet
 from tests.faults.newswire import raw_record
+from tests.support.kafka import PrivateTopics, Record, create_topics, headers, produce, read_topic, ticker_events
 
 OVERSIZED_BYTES = 1_040_000
 """Just under the broker's default limit of a record batch (1 MiB + 12 bytes), so it can be written at all;

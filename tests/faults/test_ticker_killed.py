@@ -36,9 +36,9 @@ import aiohttp
 import pytest
 
 from stoppress.shared.models import Headline, TickerEvent
-from tests.faults.fleet import Fleet, PrivateTopics, Replica
-from tests.faults.kafka_records import Record, create_topics, produce, read_topic, ticker_events
+from tests.faults.fleet import Fleet, Replica
 from tests.faults.newswire import raw_record, uci_headlines
+from tests.support.kafka import PrivateTopics, Record, create_topics, produce, read_topic, ticker_events
 
 HEADLINES = 1000
 KILL_AFTER = 300

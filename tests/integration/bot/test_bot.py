@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from stoppress.bot.desk import NewsDesk
 from stoppress.bot.pacing import RetrySchedule, TokenBucket
@@ -22,13 +21,12 @@ from stoppress.bot.runner import Bot
 from stoppress.bot.sinks import MastodonSink, Sink, WebhookSink
 from stoppress.bot.state import load_state
 from stoppress.bot.textlength import PLATFORMS, post_length
-from stoppress.cli.processes import free_port
 from stoppress.shared.client import Stream
 from stoppress.shared.reconnect import Backoff
+from tests.integration.bot.conftest import TOKEN
 from tests.integration.bot.standins import Failure, MastodonStandIn, WebhookReceiver
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, story
 
-TOKEN = "bot-token"
 LONG_HEADLINE = "Minister says " + "very " * 56 + "much"
 FAST_RETRIES = RetrySchedule(max_attempts=5, backoff=Backoff(base=0.05, cap=0.2))
 
@@ -66,33 +64,6 @@ async def eventually(server: MastodonStandIn | WebhookReceiver, condition: Calla
         while not condition():
             server.changed.clear()
             await server.changed.wait()
-
-
-@pytest.fixture
-async def topics(kafka: Any) -> Topics:
-    return await create_topics(kafka.bootstrap, prefix="bot")
-
-
-@pytest.fixture
-async def gateway(kafka: Any, topics: Topics, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
-    process = GatewayProcess(kafka.bootstrap, topics, free_port(), tmp_path / "push.log")
-    await process.start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture
-async def mastodon() -> AsyncIterator[MastodonStandIn]:
-    server = MastodonStandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
 
 
 async def test_posts_each_story_once_corrects_and_retracts_in_replies_and_remembers_across_restarts(

@@ -6,28 +6,11 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from stoppress.bot.state import load_state
-from stoppress.cli.processes import free_port
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
-
-
-@pytest.fixture
-async def topics(kafka: Any) -> Topics:
-    return await create_topics(kafka.bootstrap, prefix="botp")
-
-
-@pytest.fixture
-async def gateway(kafka: Any, topics: Topics, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
-    process = GatewayProcess(kafka.bootstrap, topics, free_port(), tmp_path / "push.log")
-    await process.start()
-    yield process
-    process.stop()
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, story
 
 
 async def test_the_bot_process_posts_to_stdout_saves_its_state_and_stops_cleanly_on_sigterm(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
 from stoppress.bot.sinks import MastodonSink, OutgoingPost, SinkError, WebhookSink
 from stoppress.bot.textlength import PLATFORMS
 from stoppress.cli.processes import free_port
+from tests.integration.bot.conftest import TOKEN
 from tests.integration.bot.standins import Failure, MastodonStandIn, WebhookReceiver
 from tests.integration.push.harness import story
 
-TOKEN = "test-token"
 SECRET = b"webhook-secret"
 
 
@@ -25,20 +23,6 @@ def outgoing(kind: str = "new", in_reply_to: str | None = None, key: str = "stop
         in_reply_to=in_reply_to,
         idempotency_key=key,
     )
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
-@pytest.fixture
-async def mastodon() -> AsyncIterator[MastodonStandIn]:
-    server = MastodonStandIn(TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_mastodon_posts_a_status_and_threads_a_reply_under_it(

@@ -24,7 +24,7 @@ from stoppress.shared.deadletter import REPLAYED_FROM_HEADER, DeadLetter
 from stoppress.shared.kafka import durable_producer
 from stoppress.shared.models import Headline
 from stoppress.shared.topics import HEADLINES_DLQ, HEADLINES_RAW, TOPICS
-from tests.faults.kafka_records import headers, read_topic
+from tests.support.kafka import headers, read_topic
 
 NOW = datetime.now(UTC)
 FIXED = Headline(id="wire:fixed-1", source="wire", headline="Quake hits the coast", urgency=2,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,12 +15,11 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import TopicPartition
 
-from stoppress.cli.processes import free_port
 from stoppress.push.cursor import parse_cursor
 from stoppress.shared.client import ResyncRequired, Stream, StreamRefused
 from stoppress.shared.protocol import Event, Filters, Recovered, Snapshot, StreamMessage
 from stoppress.shared.reconnect import Backoff
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, story
 
 FAST = Backoff(base=0.1, cap=0.5, slow_floor=0.2, slow_cap=1.0)
 """Reconnect quickly: the tests wait for the stream, not for production-sized backoff."""
@@ -56,16 +54,9 @@ async def take_events(messages: AsyncIterator[StreamMessage], count: int) -> lis
 
 
 @pytest.fixture
-async def topics(kafka: Any) -> Topics:
-    return await create_topics(kafka.bootstrap, prefix="sdk")
-
-
-@pytest.fixture
-async def gateway(kafka: Any, topics: Topics, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
-    process = GatewayProcess(kafka.bootstrap, topics, free_port(), tmp_path / "push.log", STOPPRESS_PUSH_RING_SIZE="3")
-    await process.start()
-    yield process
-    process.stop()
+def gateway_env() -> dict[str, str]:
+    """A ring of three events, so a longer gap is read back from Kafka."""
+    return {"STOPPRESS_PUSH_RING_SIZE": "3"}
 
 
 async def test_snapshot_then_every_event_in_order(kafka: Any, topics: Topics, gateway: GatewayProcess) -> None:

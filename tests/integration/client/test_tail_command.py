@@ -5,28 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
-from stoppress.cli.processes import free_port
-from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, create_topics, story
-
-
-@pytest.fixture
-async def topics(kafka: Any) -> Topics:
-    return await create_topics(kafka.bootstrap, prefix="tail")
-
-
-@pytest.fixture
-async def gateway(kafka: Any, topics: Topics, tmp_path: Path) -> AsyncIterator[GatewayProcess]:
-    process = GatewayProcess(kafka.bootstrap, topics, free_port(), tmp_path / "push.log")
-    await process.start()
-    yield process
-    process.stop()
+from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, story
 
 
 async def read_line_containing(process: asyncio.subprocess.Process, text: str, timeout_s: float = 15.0) -> str:

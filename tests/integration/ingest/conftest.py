@@ -1,4 +1,5 @@
-"""A real ingest process on the session broker, its sources and keys, and a reader of ``headlines.raw``.
+"""A real ingest process on the session broker, its sources and keys, a reader of ``headlines.raw``, and the broker
+itself for the outage tests (running again after each of them).
 
 Every test uses its own guids (a fresh prefix), so records written by other
 tests in the same session never confuse it.
@@ -78,6 +79,15 @@ def ingest(kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory) -> Itera
     running = start_ingest(kafka.bootstrap, tmp_path_factory.mktemp("ingest"))
     yield running
     running.process.stop()
+
+
+@pytest.fixture
+def broker(kafka: LocalKafka) -> Iterator[LocalKafka]:
+    """The session broker, running again after the test whatever happened."""
+    yield kafka
+    if not kafka.is_running:
+        kafka.start()
+        kafka.wait_ready()
 
 
 @pytest.fixture

@@ -23,15 +23,6 @@ RECOVERY_S = 60.0
 
 
 @pytest.fixture
-def broker(kafka: LocalKafka) -> Iterator[LocalKafka]:
-    """The session broker, running again after the test whatever happened."""
-    yield kafka
-    if not kafka.is_running:
-        kafka.start()
-        kafka.wait_ready()
-
-
-@pytest.fixture
 def own_ingest(kafka: LocalKafka, tmp_path: Path) -> Iterator[RunningIngest]:
     running = start_ingest(kafka.bootstrap, tmp_path)
     yield running

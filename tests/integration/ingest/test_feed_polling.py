@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -79,15 +79,6 @@ async def feed_server() -> AsyncIterator[tuple[FeedServer, str]]:
     port = runner.addresses[0][1]
     yield server, f"http://127.0.0.1:{port}/feed.xml"
     await runner.cleanup()
-
-
-@pytest.fixture
-def broker(kafka: LocalKafka) -> Iterator[LocalKafka]:
-    """The session broker, running again after the test whatever happened."""
-    yield kafka
-    if not kafka.is_running:
-        kafka.start()
-        kafka.wait_ready()
 
 
 @pytest.fixture

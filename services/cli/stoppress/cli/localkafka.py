@@ -7,7 +7,7 @@ The same launcher serves ``stoppress up``, ``stoppress kafka`` (also
 
 1. :meth:`~LocalKafka.ensure_jars` runs Maven once on ``deploy/kafka/pom.xml`` and copies the
    broker jars into ``<jar cache>/kafka-<version>/libs``; later runs find a marker file
-   there and do not start Maven at all.
+   there and do not start Maven at all (see :mod:`stoppress.cli.kafkajars`).
 2. :meth:`~LocalKafka.format` writes ``server.properties`` into the data dir and formats
    the storage; storage that is already formatted is kept, so data survives runs.
 3. :meth:`~LocalKafka.start` starts the JVM in its own process group, its output going to
@@ -31,8 +31,6 @@ import argparse
 import asyncio
 import atexit
 import base64
-import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -47,11 +45,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from xml.etree import ElementTree
 
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
+from stoppress.cli.kafkajars import KafkaJars, KafkaJarsError
 from stoppress.cli.processes import parent_death_signal_setter
 from stoppress.cli.topics import create_topics
 from stoppress.shared.topics import TOPICS, TopicSpec
@@ -86,10 +84,6 @@ JAVA_MISSING = (
     "Kafka needs Java 17 or newer, and `java` is not on PATH. Install it "
     "(Debian/Ubuntu: apt install openjdk-17-jre-headless; macOS: brew install openjdk@17), "
     "or run Kafka with docker-compose.yml instead."
-)
-MAVEN_MISSING = (
-    "Apache Maven (`mvn`) is needed once, to fetch the Kafka jars into {libs_dir}, and it is "
-    "not on PATH. Install it (Debian/Ubuntu: apt install maven; macOS: brew install maven) and run again."
 )
 
 
@@ -134,8 +128,12 @@ class LocalKafka:
         self.topics = tuple(topics)
         self.deploy_dir = deploy_dir
         self.stop_grace_s = stop_grace_s
-        self.kafka_version = _kafka_version(deploy_dir / "pom.xml")
-        self.libs_dir = jar_cache_root / f"kafka-{self.kafka_version}" / "libs"
+        try:
+            self._jars = KafkaJars(deploy_dir / "pom.xml", jar_cache_root)
+        except KafkaJarsError as error:
+            raise LocalKafkaError(str(error)) from error
+        self.kafka_version = self._jars.version
+        self.libs_dir = self._jars.libs_dir
         self.log_path = self.data_dir / "broker.log"
         self._process: subprocess.Popen[bytes] | None = None
         self._log_start_offset = 0
@@ -180,21 +178,12 @@ class LocalKafka:
     def ensure_jars(self) -> Path:
         """Return the folder of broker jars, running Maven first if no run has completed.
 
-        Maven's download progress goes to this process's stdout. A marker file holding the
-        SHA-256 of ``pom.xml`` records a complete copy, so an edited pom fetches again.
-        Concurrent callers wait for each other on a lock file.
+        Maven's download progress goes to this process's stdout; see :meth:`stoppress.cli.kafkajars.KafkaJars.ensure`.
         """
-        version_dir = self.libs_dir.parent
-        marker = version_dir / "libs.complete"
-        pom = self.deploy_dir / "pom.xml"
-        pom_digest = hashlib.sha256(pom.read_bytes()).hexdigest()
-        version_dir.mkdir(parents=True, exist_ok=True)
-        with (version_dir / ".lock").open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (marker.exists() and marker.read_text() == pom_digest):
-                self._copy_jars_with_maven(pom)
-                marker.write_text(pom_digest)
-        return self.libs_dir
+        try:
+            return self._jars.ensure()
+        except KafkaJarsError as error:
+            raise LocalKafkaError(str(error)) from error
 
     def format(self) -> None:
         """Write ``server.properties`` and format the storage with a new cluster id; keep formatted storage."""
@@ -364,28 +353,6 @@ class LocalKafka:
             *arguments,
         ]
 
-    def _copy_jars_with_maven(self, pom: Path) -> None:
-        maven = shutil.which("mvn")
-        if maven is None:
-            raise LocalKafkaError(MAVEN_MISSING.format(libs_dir=self.libs_dir))
-        shutil.rmtree(self.libs_dir, ignore_errors=True)
-        print(f"Fetching Kafka {self.kafka_version} jars with Maven into {self.libs_dir} (first run only)", flush=True)
-        command = [
-            maven,
-            "--batch-mode",
-            "-Dstyle.color=never",
-            "--file",
-            str(pom),
-            "dependency:copy-dependencies",
-            f"-Dlibs.dir={self.libs_dir}",
-        ]
-        exit_code = subprocess.run(command, stdin=subprocess.DEVNULL, check=False).returncode
-        if exit_code != 0:
-            raise LocalKafkaError(
-                f"Maven could not fetch the Kafka jars (exit {exit_code}); its output is above. Check that "
-                "Maven Central is reachable (proxies go in ~/.m2/settings.xml), then run again."
-            )
-
     def _answers_metadata(self) -> bool:
         if self._process is None:
             raise LocalKafkaError("Kafka is not running: call start() first")
@@ -417,14 +384,6 @@ async def _lists_a_broker(bootstrap: str) -> bool:
     finally:
         await admin.close()
     return bool(cluster["brokers"])
-
-
-def _kafka_version(pom: Path) -> str:
-    maven_namespace = {"m": "http://maven.apache.org/POM/4.0.0"}
-    version = ElementTree.parse(pom).getroot().findtext("m:properties/m:kafka.version", namespaces=maven_namespace)
-    if not version:
-        raise LocalKafkaError(f"{pom} has no <kafka.version> property")
-    return version
 
 
 def _new_cluster_id() -> str:

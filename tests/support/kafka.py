@@ -1,4 +1,4 @@
-"""Reading and writing the test's own topics on the real broker, as the services would.
+"""Reading and writing a test's own topics on the real broker, as the services would.
 
 Writes go through :func:`stoppress.shared.kafka.durable_producer` (acks=all,
 idempotent), reads through a group-free consumer from the beginning, so a test
@@ -21,9 +21,54 @@ from stoppress.shared.codec import decode
 from stoppress.shared.kafka import durable_producer, group_free_consumer
 from stoppress.shared.models import TickerEvent
 from stoppress.shared.topics import HEADLINES_DLQ, HEADLINES_RAW, OPS_METRICS, TICKER_EVENTS, TICKER_STORIES, TOPICS
-from tests.faults.fleet import PrivateTopics
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
+
+
+@dataclasses.dataclass(frozen=True)
+class PrivateTopics:
+    """One test's own copies of the Stop Press topics, so it meets no other test's records or consumers."""
+
+    tag: str
+
+    @property
+    def raw(self) -> str:
+        return f"{self.tag}.headlines.raw"
+
+    @property
+    def events(self) -> str:
+        return f"{self.tag}.ticker.events"
+
+    @property
+    def stories(self) -> str:
+        return f"{self.tag}.ticker.stories"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.tag}.headlines.dlq"
+
+    @property
+    def ops(self) -> str:
+        return f"{self.tag}.ops.metrics"
+
+    def ticker_env(self, *, read_shared_raw: bool = False) -> dict[str, str]:
+        """The ticker settings naming these topics (``read_shared_raw``: consume the real ``headlines.raw``)."""
+        env = {
+            "STOPPRESS_TICKER_EVENTS_TOPIC": self.events,
+            "STOPPRESS_TICKER_STORIES_TOPIC": self.stories,
+            "STOPPRESS_TICKER_DLQ_TOPIC": self.dlq,
+        }
+        if not read_shared_raw:
+            env["STOPPRESS_TICKER_HEADLINES_TOPIC"] = self.raw
+        return env
+
+    def push_env(self) -> dict[str, str]:
+        """The gateway settings naming these topics."""
+        return {
+            "STOPPRESS_PUSH_EVENTS_TOPIC": self.events,
+            "STOPPRESS_PUSH_STORIES_TOPIC": self.stories,
+            "STOPPRESS_PUSH_OPS_TOPIC": self.ops,
+        }
 
 
 async def create_topics(bootstrap: str, topics: PrivateTopics, *, raw_partitions: int | None = None) -> None:
@@ -52,22 +97,23 @@ async def produce(
     *,
     pause_s: float = 0.0,
 ) -> list[int]:
-    """Write ``(key, value)`` records in order, each acknowledged before the next; return their offsets.
+    """Write ``(key, value)`` records in order and wait for the broker's acks; return their offsets.
 
-    ``pause_s`` spaces them out in time (s), so they *stream* in rather than arrive as one batch.
+    ``pause_s`` spaces them out in time (s), each acknowledged before the next, so they *stream* in rather than
+    arrive as one batch; without it they are sent back to back.
     """
-    producer = durable_producer(bootstrap, "fault-tests", request_timeout_ms=15000)
+    producer = durable_producer(bootstrap, "stoppress-tests", request_timeout_ms=15000)
     await producer.start()
-    offsets = []
     try:
+        sent = []
         for key, value in records:
-            metadata = await producer.send_and_wait(topic, value, key=key)
-            offsets.append(metadata.offset)
+            sent.append(await producer.send(topic, value, key=key))
             if pause_s:
+                await sent[-1]
                 await asyncio.sleep(pause_s)
+        return [metadata.offset for metadata in await asyncio.gather(*sent)]
     finally:
         await producer.stop()
-    return offsets
 
 
 async def read_topic(
@@ -82,7 +128,7 @@ async def read_topic(
     """Every record of ``topic`` (all partitions) from the start, once ``until`` holds and ``quiet_s`` passed
     without a new record; if ``until`` does not hold within ``timeout_s``, raises ``AssertionError`` (or, not
     ``strict``, returns what is there)."""
-    consumer = group_free_consumer(bootstrap, "fault-tests-reader")
+    consumer = group_free_consumer(bootstrap, "stoppress-tests-reader")
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in range(await partition_count(bootstrap, topic))]
@@ -92,7 +138,7 @@ async def read_topic(
         deadline = time.monotonic() + timeout_s
         last_new = time.monotonic()
         while True:
-            batch = await consumer.getmany(timeout_ms=200)
+            batch = await consumer.getmany(timeout_ms=100)
             for part in batch.values():
                 records.extend(part)
             if batch:
