@@ -118,7 +118,8 @@ class Gateway:
             "Connection",
             (GatewayConnection,),
             {"handshake_timeout_s": settings.handshake_timeout_s,
-             "send_buffer_bytes": settings.socket_send_buffer_bytes},
+             "send_buffer_bytes": settings.socket_send_buffer_bytes,
+             "release": self.release},
         )
         self._server = await serve(
             lambda connection: handle_websocket(self, connection),  # type: ignore[arg-type]

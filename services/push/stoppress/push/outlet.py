@@ -52,7 +52,11 @@ class GatewayConnection(ServerConnection):
 
     handshake_timeout_s: float = 10.0
     send_buffer_bytes: int | None = None
+    release: Callable[[str, Literal["ws", "sse"]], None] | None = None
+    """Gives an admitted WebSocket's slot back (:meth:`stoppress.push.gateway.Gateway.release`)."""
     outlet: Outlet | None = None
+    admitted_address: str | None = None
+    """Set once the WebSocket is admitted; its slot is released when the TCP connection is lost, exactly once."""
 
     def forget_handshake(self) -> None:
         """Drop the handshake request and response (their headers cost ~1.5 KiB per idle connection).
@@ -64,6 +68,7 @@ class GatewayConnection(ServerConnection):
         self.response = _DONE_RESPONSE
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.admitted_address = None  # set on every connection, in the same order: instances keep sharing dict keys
         super().connection_made(transport)
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -90,6 +95,9 @@ class GatewayConnection(ServerConnection):
     def connection_lost(self, exc: Exception | None) -> None:
         if self.outlet is not None:
             self.outlet.closed = True
+        if self.admitted_address is not None and self.release is not None:
+            self.release(self.admitted_address, "ws")
+            self.admitted_address = None
         super().connection_lost(exc)
 
 

@@ -133,7 +133,7 @@ def _admit_websocket(gateway: Gateway, connection: GatewayConnection, request: R
     except Refusal as refusal:
         gateway.instruments.refusals.labels(refusal.error_code).inc()
         return problem(refusal, cors(gateway, request))
-    connection.connection_lost_waiter.add_done_callback(lambda _: gateway.release(address, "ws"))
+    connection.admitted_address = address  # released in GatewayConnection.connection_lost (no closure per client)
     return None
 
 
