@@ -8,7 +8,8 @@ partition and publishes the events it returns: each event on
 ``ticker.events`` and the story's new state on the compacted
 ``ticker.stories`` (a tombstone after a retraction or expiry), both keyed by
 story id. Neither agent ever stops on bad data: a record it cannot handle
-goes to the DLQ.
+goes to the DLQ. Both handle every record of their input even where faust
+skips some or stops fetching a partition (:mod:`stoppress.ticker.continuity`).
 """
 
 from __future__ import annotations
@@ -86,7 +87,11 @@ class TickerAgents:
         app.timer(self._stalls.after_s / 2, name="stoppress.ticker.stalls")(self.unstall)
 
     async def forget_desks(self) -> None:
-        """Drop every desk: partitions may have moved, and the tables now hold the recovered truth."""
+        """After a rebalance: drop every desk, and expect each input partition where faust resumes it.
+
+        Partitions may have moved, and the tables now hold the recovered
+        truth; see :mod:`stoppress.ticker.continuity` for the expectations.
+        """
         self._desks.clear()
         self._states.clear()
         inputs = self._inputs(self._app.consumer.assignment())
@@ -119,10 +124,9 @@ class TickerAgents:
             log.debug("end offsets not read: %r", exc)
             return
         expected = {tp: self._continuity.expected(tp) for tp in inputs}
-        behind = [tp for tp, offset in expected.items() if offset is not None and ends.get(tp, 0) > offset]
+        behind = {tp: offset for tp, offset in expected.items() if offset is not None and ends.get(tp, 0) > offset}
         for tp in self._stalls.stalled(behind, time.monotonic()):
-            offset = expected[tp]
-            assert offset is not None
+            offset = behind[tp]
             log.warning(
                 "partition stalled: records wait but none arrive; resuming it",
                 extra={"topic": tp.topic, "partition": tp.partition, "expected": offset, "end": ends.get(tp),
