@@ -152,6 +152,7 @@ def test_refusals_stop_or_slow_the_retries(page: Page) -> None:
 
 
 def test_once_websocket_worked_a_connection_failing_before_it_opens_is_retried_slowly(page: Page) -> None:
+    page.add_init_script("Math.random = () => 0.5;")  # jitter in the middle: retries at 0.25 s, 10.25 s, 25.25 s
     page.clock.install()
     gateway = ScriptedGateway(page, refuse_after=1)
     gateway.open_widget()
