@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from stoppress.shared.kafka import group_free_consumer
 
@@ -21,11 +21,22 @@ class GapReader:
         try:
             tp = TopicPartition(topic, partition)
             consumer.assign([tp])
-            consumer.seek(tp, start)
-            records: list[ConsumerRecord[bytes, bytes]] = []
-            while await consumer.position(tp) < stop:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                records += [record for record in batch.get(tp, []) if record.offset < stop]
-            return records
+            return await read_range(consumer, tp, start, stop)
         finally:
             await consumer.stop()
+
+
+async def read_range(
+    consumer: AIOKafkaConsumer, tp: TopicPartition, start: int, stop: int
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """The records of ``tp`` (assigned to ``consumer``) at offsets ``start`` to ``stop - 1`` that still exist.
+
+    Reading ends by the consumer's position, not by the last record seen, so
+    it also ends past records a consumer never returns (transaction markers).
+    """
+    consumer.seek(tp, start)
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    while await consumer.position(tp) < stop:
+        batch = await consumer.getmany(tp, timeout_ms=1000)
+        records += [record for record in batch.get(tp, []) if record.offset < stop]
+    return records

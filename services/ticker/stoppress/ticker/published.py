@@ -25,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from stoppress.shared.kafka import group_free_consumer
 from stoppress.shared.models import TickerEvent
+from stoppress.ticker.gaps import read_range
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +73,13 @@ class EventLog:
             await consumer.stop()
 
     async def _read(self, consumer: AIOKafkaConsumer, since: datetime) -> set[str]:
-        partitions = [TopicPartition(self._topic, 0)]  # one partition (DESIGN.md): the readers' order is its order
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        starts = await consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
-        remaining: dict[TopicPartition, int] = {}
-        for tp in partitions:
-            found = starts.get(tp)
-            if found is None or found.offset >= ends[tp]:
-                continue
-            consumer.seek(tp, found.offset)
-            remaining[tp] = ends[tp]
-        ids: set[str] = set()
-        while remaining:
-            batch = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batch.items():
-                ids.update(event_id for r in records if r.offset < remaining[tp] and (event_id := event_id_of(r.value)))
-            for tp, end in list(remaining.items()):
-                if await consumer.position(tp) >= end:  # also past control records, which getmany never returns
-                    del remaining[tp]
+        tp = TopicPartition(self._topic, 0)  # one partition (DESIGN.md): the readers' order is its order
+        consumer.assign([tp])
+        end = (await consumer.end_offsets([tp]))[tp]
+        found = (await consumer.offsets_for_times({tp: int(since.timestamp() * 1000)})).get(tp)
+        if found is None or found.offset >= end:
+            return set()
+        records = await read_range(consumer, tp, found.offset, end)
+        ids = {event_id for record in records if (event_id := event_id_of(record.value))}
         log.debug("read back published events", extra={"topic": self._topic, "ids": len(ids)})
         return ids
