@@ -8,6 +8,7 @@ import sys
 from stoppress.ingest.service import run_until_signalled
 from stoppress.ingest.settings import IngestSettings
 from stoppress.ingest.sources import SourcesConfigError
+from stoppress.shared import collector
 from stoppress.shared.logs import configure_logging
 
 
@@ -15,6 +16,7 @@ def main() -> None:
     """Build the settings, configure logging and serve; a bad sources configuration exits with status 2."""
     settings = IngestSettings()
     configure_logging(settings.log_format, settings.log_level)
+    collector.tune()
     try:
         asyncio.run(run_until_signalled(settings))
     except SourcesConfigError as exc:

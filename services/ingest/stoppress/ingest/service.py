@@ -25,6 +25,7 @@ from stoppress.ingest.metrics import IngestMetrics
 from stoppress.ingest.publisher import HeadlinePublisher
 from stoppress.ingest.settings import IngestSettings
 from stoppress.ingest.sources import SourceRegistry, build_registry
+from stoppress.shared import collector
 from stoppress.shared.metrics import publish_forever
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ async def run_until_signalled(settings: IngestSettings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     await service.start()
+    collector.freeze_startup()
     try:
         await stopping.wait()
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -12,20 +11,10 @@ import sys
 
 from stoppress.push.gateway import Gateway
 from stoppress.push.settings import PushSettings
+from stoppress.shared import collector
 from stoppress.shared.logs import configure_logging
 
 log = logging.getLogger("stoppress.push")
-
-GC_THRESHOLDS = (20_000, 20, 10)
-"""Cyclic-GC thresholds (young objects, then collections per older generation).
-
-Every connection allocates a few hundred container objects, and with the
-default thresholds (700, 10, 10) a reconnect storm of 10,000 clients set off
-about ten full collections, each walking every live connection: measured, 2.5 s
-of a 5.6 s handshake CPU budget went to the collector. With these thresholds
-the same storm sees one gen-1 and no full collection; garbage cycles of closed
-connections are still collected, a little later."""
-
 
 async def run(settings: PushSettings) -> int:
     """Serve until a stop signal (exit 0) or a failed Kafka reader (exit 1); close clients with 1012 either way."""
@@ -35,7 +24,7 @@ async def run(settings: PushSettings) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await gateway.start()
-    gc.freeze()  # what start() loaded lives as long as the process: keep it out of every collection
+    collector.freeze_startup()
     try:
         stopping = asyncio.create_task(stop.wait())
         failing = asyncio.create_task(gateway.failed.wait())
@@ -86,7 +75,7 @@ def main() -> None:
     """Entry point of ``python -m stoppress.push`` and ``stoppress-push``."""
     settings = PushSettings()
     configure_logging(settings.log_format, settings.log_level)
-    gc.set_threshold(*GC_THRESHOLDS)
+    collector.tune()
     if settings.workers > 1:
         sys.exit(supervise(settings))
     sys.exit(asyncio.run(run(settings)))

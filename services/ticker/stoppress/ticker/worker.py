@@ -7,6 +7,7 @@ import logging
 
 import faust
 
+from stoppress.shared import collector
 from stoppress.ticker.agents import TickerAgents
 from stoppress.ticker.app import create_app
 from stoppress.ticker.clock import TickerClock
@@ -63,14 +64,21 @@ def build_app(settings: TickerSettings) -> faust.App:
         stall_after_s=settings.stall_after_s,
     )
     agents.register()
+    app.task(_freeze_startup)
     clock = TickerClock(app, settings, topics.desk.get_topic_name())
     app.service(clock)  # type: ignore[arg-type]  # faust also takes an instance (App._prepare_subservice)
     app.web_server(TickerWeb(app, settings, metrics))
     return app
 
 
+async def _freeze_startup() -> None:
+    """Once faust has started (tables recovered), keep what start-up loaded out of later GC walks."""
+    collector.freeze_startup()
+
+
 def run_worker(settings: TickerSettings) -> None:
     """Run one worker in this process until SIGTERM/SIGINT; faust stops it cleanly (commits, closes)."""
+    collector.tune()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
