@@ -22,6 +22,16 @@ from stoppress.shared.models import StoryView, TickerEvent, event_id_for
 from stoppress.shared.topics import TICKER_EVENTS, TICKER_STORIES
 
 
+def new_story(tag: str, seq: int) -> TickerEvent:
+    """The ``story.new`` event the ticker would publish for headline ``seq`` of run ``tag``, stamped now."""
+    now = datetime.now(UTC)
+    story_id = f"st-{tag}-{seq}"
+    view = StoryView(story_id=story_id, headline=headline(tag, seq), level="breaking", score=60.0,
+                     sources=1, first_seen=now, updated_at=now, revision=1)  # fmt: skip
+    return TickerEvent(event_id=event_id_for(story_id, 1), type="story.new", story=view, ingested_at=now,
+                       processed_at=now)  # fmt: skip
+
+
 async def write_events(bootstrap: str, tag: str, offsets: Sequence[float]) -> dict[int, float]:
     """Write one new story at each offset (s from now); return sequence number → when its event was sent."""
     producer = durable_producer(bootstrap, f"bench-e2e-{tag}")
@@ -32,15 +42,11 @@ async def write_events(bootstrap: str, tag: str, offsets: Sequence[float]) -> di
         for n, offset in enumerate(offsets):
             await asyncio.sleep(max(0.0, start + offset - time.monotonic()))
             seq = DIRECT_BASE + n
-            now = datetime.now(UTC)
-            story_id = f"st-{tag}-{seq}"
-            view = StoryView(story_id=story_id, headline=headline(tag, seq), level="breaking", score=60.0,
-                             sources=1, first_seen=now, updated_at=now, revision=1)  # fmt: skip
-            event = TickerEvent(event_id=event_id_for(story_id, 1), type="story.new", story=view,
-                                ingested_at=now, processed_at=now)  # fmt: skip
-            await producer.send_and_wait(TICKER_STORIES, encode(view), key=story_id.encode())
+            event = new_story(tag, seq)
+            key = event.story.story_id.encode()
+            await producer.send_and_wait(TICKER_STORIES, encode(event.story), key=key)
             sent[seq] = time.time()
-            await producer.send_and_wait(TICKER_EVENTS, encode(event), key=story_id.encode())
+            await producer.send_and_wait(TICKER_EVENTS, encode(event), key=key)
     finally:
         await producer.stop()
     return sent

@@ -26,8 +26,12 @@ def figures(
     gateway: Sequence[tuple[float, float, float]],
     warmup_s: float,
     stage_means_ms: Mapping[str, float | None],
+    floor: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the run measured. ``gateway`` samples are (s since the load started, RSS bytes, CPU %)."""
+    """Everything the run measured. ``gateway`` samples are (s since the load started, RSS bytes, CPU %).
+
+    ``floor``: the same readers behind plain Kafka hops (:mod:`bench.e2e.floor`), if that comparison ran.
+    """
     histogram = merge(reader["histogram"] for reader in readers)
     direct = merge(reader["direct_histogram"] for reader in readers)
     missed = [count for reader in readers for count in reader["missed"]]
@@ -52,6 +56,7 @@ def figures(
         | {"max": percentile_ms(histogram, 100), "samples": sum(histogram.values())},
         "gateway_only_latency_ms": {f"p{q}": percentile_ms(direct, q) for q in (50, 95, 99)}
         | {"max": percentile_ms(direct, 100), "samples": sum(direct.values())},
+        "floor_latency_ms": dict(floor) if floor is not None else None,
         "delivered_frames_per_s": frames / (last_arrival - first_sent) if last_arrival > first_sent else 0.0,
         "frames": frames,
         "missed_events": sum(missed),
@@ -103,6 +108,7 @@ def table(result: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
         ("e2e latency max", _ms(latency["max"])),
         ("gateway only", f"Kafka write → reader: p50 {_ms(only['p50'])}, p95 {_ms(only['p95'])}, "
                          f"p99 {_ms(only['p99'])}"),
+        ("floor", _floor(result["floor_latency_ms"])),
         ("stage means", f"receipt→ticker decision {_ms(result['stage_means_ms']['receipt_to_ticker_decision'])}, "
                         f"receipt→gateway write {_ms(result['stage_means_ms']['receipt_to_gateway_write'])}"),
         ("delivered frames/s", f"{result['delivered_frames_per_s']:,.0f}"),
@@ -125,3 +131,10 @@ def _ms(value: float | None) -> str:
 
 def _mib(value: float) -> float:
     return value / 2**20
+
+
+def _floor(floor: Mapping[str, Any] | None) -> str:
+    if floor is None:
+        return "not measured"
+    return (f"{floor['hops']} plain Kafka hops → the same readers: p50 {_ms(floor['p50'])}, p95 {_ms(floor['p95'])}, "
+            f"p99 {_ms(floor['p99'])} (no HTTP, validation, faust or gateway work; {floor['missed_events']} missed)")

@@ -41,38 +41,36 @@ import dataclasses
 import math
 import os
 import platform
-import socket
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import orjson
 import psutil
 
 from bench.e2e.direct import write_events
+from bench.e2e.floor import measure_hops
 from bench.e2e.load import drive
+from bench.e2e.procs import ROOT, ReaderProcesses, free_ports
 from bench.e2e.report import failures, figures, table
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import mean_ms_between
-from bench.push.native import swarm_command
 from stoppress.cli.localkafka import LocalKafka
 from stoppress.cli.stack import Stack, StackConfig
 
-ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
-PER_ADDRESS = 40
-"""Clients per source address: within the gateway's default per-address burst (50) and cap (200)."""
 WARMUP_POSTS = 3
+FLOOR_HOPS = 3
+"""Kafka hops from ingest to the gateway: headlines.raw, the desk topic, ticker.events."""
 SOAK = {"clients": 5000, "rate": 2.0, "duration": 600.0, "burst_size": 20, "burst_every": 60.0, "processes": 10,
-        "direct": False, "retract_after": 120, "ring_size": 1000, "warmup": 300.0}
+        "direct": False, "floor": False, "retract_after": 120, "ring_size": 1000, "warmup": 300.0}
 """The soak: the issue's load (5,000 readers, 2/s, bursts of 20) in a steady state, so that flat memory means
 no leak: every story is withdrawn two minutes after it was posted, and the gateway keeps its last 1,000
 events (instead of 10,000, which 2/s would not fill in ten minutes); memory is compared from minute 5 on."""
@@ -118,12 +116,12 @@ async def target(arguments: argparse.Namespace) -> AsyncIterator[Target]:
         broker = None
         bootstrap = arguments.bootstrap
         if not bootstrap:
-            port, controller_port = _free_ports(2)
+            port, controller_port = free_ports(2)
             broker = LocalKafka(Path(folder) / "kafka", port=port, controller_port=controller_port)
             await asyncio.to_thread(broker.launch)
             bootstrap = broker.bootstrap
         key = uuid.uuid4().hex
-        ingest_port, ticker_port, push_port = _free_ports(3)
+        ingest_port, ticker_port, push_port = free_ports(3)
         config = StackConfig(bootstrap=bootstrap, demo_key=key, data_dir=Path(folder) / "data",
                              log_dir=Path(folder) / "logs", ingest_port=ingest_port, ticker_port=ticker_port,
                              push_port=push_port)  # fmt: skip
@@ -141,49 +139,6 @@ async def target(arguments: argparse.Namespace) -> AsyncIterator[Target]:
                 await asyncio.to_thread(broker.stop)
 
 
-class ReaderProcesses:
-    """The reader processes, each with its block of source addresses (127.0.<10+n>.x)."""
-
-    def __init__(self, target: Target, clients: int, processes: int, tag: str, impl: str = "c") -> None:
-        self.target = target
-        self.impl = impl
-        per = math.ceil(clients / processes)
-        self.counts = [min(per, clients - n * per) for n in range(processes) if clients - n * per > 0]
-        self.tag = tag
-        self.procs: list[asyncio.subprocess.Process] = []
-
-    async def start(self, timeout_s: float) -> None:
-        for n, count in enumerate(self.counts):
-            sources = ",".join(f"127.0.{10 + n}.{1 + a}" for a in range(math.ceil(count / PER_ADDRESS)))
-            self.procs.append(await asyncio.create_subprocess_exec(
-                *self.command(), "--count", str(count), "--tag", self.tag, "--sources", sources,
-                cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 24,
-            ))  # fmt: skip
-        lines = await asyncio.wait_for(asyncio.gather(*(_line(p) for p in self.procs)), timeout_s)
-        if any(line != "ready" for line in lines):
-            raise RuntimeError(f"readers could not all connect: {lines}")
-
-    def command(self) -> list[str]:
-        """One reader process: the C swarm (``bench/push/swarm.c``) or the Python ``websockets`` clients."""
-        if self.impl == "python":
-            return [sys.executable, "-m", "bench.e2e.readers", "--url", self.target.ws_url]
-        url = urlsplit(self.target.ws_url)
-        if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
-            raise SystemExit(f"the C readers connect to 127.0.0.1 only; got {self.target.ws_url}")
-        return [*swarm_command(), "--port", str(url.port), "--path", url.path, "--initial", "2"]
-
-    async def reports(self, accepted: dict[int, float]) -> list[dict[str, Any]]:
-        """Tell every reader which posts were accepted (and when they were sent); collect their reports."""
-        message = orjson.dumps({str(seq): at for seq, at in accepted.items()}) + b"\n"
-        outputs = await asyncio.gather(*(p.communicate(message) for p in self.procs))
-        return [orjson.loads(stdout.splitlines()[-1]) for stdout, _ in outputs]
-
-    def kill(self) -> None:
-        for proc in self.procs:
-            if proc.returncode is None:
-                proc.kill()
-
-
 async def sample_gateway(pid: int | None, started: float, samples: list[tuple[float, float, float]]) -> None:
     """Every second: (s since ``started``, RSS bytes, CPU % of one core) of the gateway process."""
     if pid is None:
@@ -199,7 +154,7 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
     tag = f"bench{uuid.uuid4().hex[:8]}"
     offsets = post_offsets(arguments.duration, arguments.rate, arguments.burst_size, arguments.burst_every)
     async with target(arguments) as stack:
-        readers = ReaderProcesses(stack, arguments.clients, arguments.processes, tag, arguments.readers)
+        readers = ReaderProcesses(stack.ws_url, arguments.clients, arguments.processes, tag, arguments.readers)
         try:
             print(f"connecting {arguments.clients:,} readers in {len(readers.counts)} processes", file=sys.stderr)
             await readers.start(timeout_s=600)
@@ -224,11 +179,16 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
             reports = await readers.reports({**posted.accepted, **direct})
         finally:
             readers.kill()
+        floor = None
+        if arguments.floor and stack.bootstrap:
+            floor = await measure_hops(stack.bootstrap, FLOOR_HOPS, arguments.clients,
+                                       post_offsets(min(30.0, arguments.duration), arguments.rate), arguments.drain)
+            floor = floor["latency_ms"] | {"hops": FLOOR_HOPS, "missed_events": floor["missed_events"]}
     stages = {stage: mean_ms_between(before.get(service, ""), after.get(service, ""), histogram)
               for stage, (service, histogram) in STAGES.items()}  # fmt: skip
     return figures(readers=reports, accepted=posted.accepted, statuses=posted.statuses, withdrawn=posted.withdrawn,
                    answers_s=posted.answer_s, gateway=samples, warmup_s=arguments.warmup,
-                   stage_means_ms=stages)  # fmt: skip
+                   stage_means_ms=stages, floor=floor)  # fmt: skip
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -251,6 +211,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--soak", action="store_true", help=f"the soak preset: {soak}")
     parser.add_argument("--no-direct", dest="direct", action="store_false",
                         help="skip the comparison (events written straight to ticker.events; needs a broker)")
+    parser.add_argument("--no-floor", dest="floor", action="store_false",
+                        help="skip the floor (the same readers behind three plain aiokafka hops; see bench.e2e.floor)")
     parser.add_argument("--bootstrap", help="start the stack on this broker instead of a new one")
     parser.add_argument("--ingest-url", help="measure a running stack: ingest's base URL")
     parser.add_argument("--ws-url", help="measure a running stack: the gateway's /v1/ws URL")
@@ -294,17 +256,3 @@ def _scrape(urls: dict[str, str]) -> dict[str, str]:
         with urllib.request.urlopen(url, timeout=5) as response:
             pages[service] = response.read().decode()
     return pages
-
-
-async def _line(process: asyncio.subprocess.Process) -> str:
-    assert process.stdout is not None
-    return (await process.stdout.readline()).decode().strip()
-
-
-def _free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that nobody listens on right now."""
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]

@@ -18,6 +18,7 @@ comparison is like for like. Prints ``processed N`` every 0.25 s.
 from __future__ import annotations
 
 import argparse
+import tempfile
 from typing import Any
 
 import faust
@@ -27,9 +28,10 @@ from stoppress.shared.models import Headline
 from stoppress.ticker.transport import PromptTransport
 
 
-def build(arguments: argparse.Namespace) -> faust.App:
+def build(arguments: argparse.Namespace, datadir: str) -> faust.App:
     app = faust.App(
         arguments.app_id,
+        datadir=datadir,
         broker=f"kafka://{arguments.bootstrap}",
         store="memory://",
         topic_partitions=6,
@@ -77,8 +79,9 @@ def main() -> None:
     parser.add_argument("--source", required=True)
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--table-writes", type=int, default=0, help="faust Table keys written per record")
-    app = build(parser.parse_args())
-    faust.Worker(app, loglevel="ERROR", quiet=True, redirect_stdouts=False).execute_from_commandline()
+    with tempfile.TemporaryDirectory(prefix="stoppress-faust-floor-") as datadir:  # not <app-id>-data in the cwd
+        app = build(parser.parse_args(), datadir)
+        faust.Worker(app, loglevel="ERROR", quiet=True, redirect_stdouts=False).execute_from_commandline()
 
 
 if __name__ == "__main__":

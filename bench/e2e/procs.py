@@ -1,0 +1,77 @@
+"""The benchmark's separate processes: reader swarms (from their own loopback addresses) and free ports."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import orjson
+
+from bench.push.native import swarm_command
+
+ROOT = Path(__file__).resolve().parents[2]
+PER_ADDRESS = 40
+"""Clients per source address: within the gateway's default per-address burst (50) and cap (200)."""
+
+
+class ReaderProcesses:
+    """The reader processes, each with its block of source addresses (127.0.<10+n>.x)."""
+
+    def __init__(self, ws_url: str, clients: int, processes: int, tag: str, impl: str = "c") -> None:
+        self.ws_url = ws_url
+        self.impl = impl
+        per = math.ceil(clients / processes)
+        self.counts = [min(per, clients - n * per) for n in range(processes) if clients - n * per > 0]
+        self.tag = tag
+        self.procs: list[asyncio.subprocess.Process] = []
+
+    async def start(self, timeout_s: float) -> None:
+        for n, count in enumerate(self.counts):
+            sources = ",".join(f"127.0.{10 + n}.{1 + a}" for a in range(math.ceil(count / PER_ADDRESS)))
+            self.procs.append(await asyncio.create_subprocess_exec(
+                *self.command(), "--count", str(count), "--tag", self.tag, "--sources", sources,
+                cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 24,
+            ))  # fmt: skip
+        lines = await asyncio.wait_for(asyncio.gather(*(_line(p) for p in self.procs)), timeout_s)
+        if any(line != "ready" for line in lines):
+            raise RuntimeError(f"readers could not all connect: {lines}")
+
+    def command(self) -> list[str]:
+        """One reader process: the C swarm (``bench/push/swarm.c``) or the Python ``websockets`` clients."""
+        if self.impl == "python":
+            return [sys.executable, "-m", "bench.e2e.readers", "--url", self.ws_url]
+        url = urlsplit(self.ws_url)
+        if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
+            raise SystemExit(f"the C readers connect to 127.0.0.1 only; got {self.ws_url}")
+        return [*swarm_command(), "--port", str(url.port), "--path", url.path, "--initial", "2"]
+
+    async def reports(self, accepted: dict[int, float]) -> list[dict[str, Any]]:
+        """Tell every reader which posts were accepted (and when they were sent); collect their reports."""
+        message = orjson.dumps({str(seq): at for seq, at in accepted.items()}) + b"\n"
+        outputs = await asyncio.gather(*(p.communicate(message) for p in self.procs))
+        return [orjson.loads(stdout.splitlines()[-1]) for stdout, _ in outputs]
+
+    def kill(self) -> None:
+        for proc in self.procs:
+            if proc.returncode is None:
+                proc.kill()
+
+
+async def _line(process: asyncio.subprocess.Process) -> str:
+    assert process.stdout is not None
+    return (await process.stdout.readline()).decode().strip()
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports on 127.0.0.1 that nobody listens on right now."""
+    with ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
