@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import orjson
 import pytest
 
 from stoppress.push.filters import Filter
-from stoppress.push.ring import UNKNOWN_PREVIOUS, Delivery, EventRing, entry_for, story_fields
+from stoppress.push.ring import UNKNOWN_PREVIOUS, Delivery, EventRing, brings_headline, entry_for, story_fields
 from stoppress.push.stories import StoryState
-from tests.unit.push.stories_for_tests import event, view
+from tests.unit.push.stories_for_tests import T0, event, view
 
 RESTRICTED = frozenset({"internal"})
 BREAKING = Filter(levels=frozenset({"breaking", "flash"}))
@@ -87,3 +89,13 @@ def test_version_changes_only_on_change() -> None:
     version = state.version
     state.apply_view(view("s", 1))
     assert state.version == version
+
+
+def test_only_events_a_headline_caused_count_as_end_to_end() -> None:
+    first = event(view("s", 1), "story.new")
+    assert brings_headline(first, None)
+    clock_driven = event(view("s", 2, level="urgent"))  # same ingested_at: the level fell, no new headline
+    assert not brings_headline(clock_driven, first.ingested_at)
+    corroborated = clock_driven.model_copy(update={"ingested_at": T0 + timedelta(seconds=5)})
+    assert brings_headline(corroborated, first.ingested_at)
+    assert not brings_headline(corroborated, None)  # a story this gateway has no event of: not guessed

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
@@ -22,7 +23,15 @@ from stoppress.push.hub import Hub
 from stoppress.push.instruments import Instruments
 from stoppress.push.opsboard import OpsBoard
 from stoppress.push.repeats import Revisions
-from stoppress.push.ring import UNKNOWN_PREVIOUS, EventRing, RingEntry, StoryFields, entry_for, story_fields
+from stoppress.push.ring import (
+    UNKNOWN_PREVIOUS,
+    EventRing,
+    RingEntry,
+    StoryFields,
+    brings_headline,
+    entry_for,
+    story_fields,
+)
 from stoppress.push.settings import PushSettings
 from stoppress.push.stories import REMOVING_EVENTS, StoryState
 from stoppress.shared.codec import DecodeError, decode
@@ -60,6 +69,8 @@ class Feeds:
         self._ops_partition = TopicPartition(settings.ops_topic, 0)
         self._targets: dict[TopicPartition, int] = {}
         self._last_fields: dict[str, StoryFields] = {}
+        self._last_ingested: dict[str, datetime] = {}
+        """``ingested_at`` of each live story's newest event here (see :func:`brings_headline`)."""
         self._revisions = Revisions()
         self._advanced = asyncio.Condition()
         self.ready = asyncio.Event()
@@ -182,6 +193,7 @@ class Feeds:
             log.warning("ticker.events went back in offsets: topic recreated; forgetting the ring")
             self._ring.clear()
             self._last_fields.clear()
+            self._last_ingested.clear()
             self._revisions.clear()
         story_id = event.story.story_id
         if self._revisions.is_repeat(story_id, event.story.revision):
@@ -193,11 +205,14 @@ class Feeds:
             not self.ready.is_set() or self._state.get(story_id) is not None
         ):
             previous = UNKNOWN_PREVIOUS
+        fresh = brings_headline(event, self._last_ingested.get(story_id))
         if event.type in REMOVING_EVENTS:
             self._last_fields.pop(story_id, None)
+            self._last_ingested.pop(story_id, None)
         else:
             self._last_fields[story_id] = story_fields(event.story)
-        entry = entry_for(record.offset, record.timestamp, event, previous)
+            self._last_ingested[story_id] = event.ingested_at
+        entry = entry_for(record.offset, record.timestamp, event, previous, fresh=fresh)
         self._ring.append(entry)
         self._state.apply_event(event)
         self._instruments.events.inc()

@@ -102,7 +102,8 @@ class Hub:
         self.instruments.fanout.observe(finished - started)
         now = time.time()
         for entry in entries:
-            self.instruments.e2e_latency.observe(max(0.0, now - entry.event.ingested_at.timestamp()))
+            if entry.fresh:
+                self.instruments.e2e_latency.observe(max(0.0, now - entry.event.ingested_at.timestamp()))
 
     def heartbeat(self, ws_frame: bytes, sse_ping: bytes) -> None:
         """Send one app-level heartbeat to every live outlet (coalesced if unsent)."""

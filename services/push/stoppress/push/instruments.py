@@ -93,7 +93,7 @@ class Instruments:
         )
         self.e2e_latency = Histogram(
             "stoppress_push_e2e_latency_seconds",
-            "From ingest receipt (event.ingested_at) to written to every socket (s)",
+            "From ingest receipt (event.ingested_at) to written to every socket, events a headline caused (s)",
             buckets=LATENCY_BUCKETS_S,
             registry=r,
         )

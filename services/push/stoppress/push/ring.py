@@ -14,6 +14,7 @@ import itertools
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 
 from stoppress.push import messages
@@ -56,6 +57,8 @@ class RingEntry:
     fields: StoryFields
     previous: StoryFields | None
     """Filter attributes before this event; ``None`` for a story the gateway did not have."""
+    fresh: bool = False
+    """The event brings a headline (see :func:`brings_headline`): it counts in the end-to-end latency histogram."""
     cursor: str = field(init=False)
     event_json: bytes = field(init=False)
     _cache: dict[tuple[str, bool], bytes] = field(init=False, default_factory=dict)
@@ -95,7 +98,7 @@ class RingEntry:
 
 
 def entry_for(
-    offset: int, timestamp_ms: int, event: TickerEvent, previous: StoryFields | None
+    offset: int, timestamp_ms: int, event: TickerEvent, previous: StoryFields | None, *, fresh: bool = False
 ) -> RingEntry:
     """Build the ring entry of the record at ``offset`` with Kafka timestamp ``timestamp_ms``."""
     return RingEntry(
@@ -104,7 +107,23 @@ def entry_for(
         event=event,
         fields=story_fields(event.story),
         previous=previous,
+        fresh=fresh,
     )
+
+
+def brings_headline(event: TickerEvent, last_ingested_at: datetime | None) -> bool:
+    """Whether ``event`` was caused by a headline, so ``now - ingested_at`` is an end-to-end latency.
+
+    ``ingested_at`` is the receipt of the story's newest headline. A change the
+    ticker's clock makes (a level falling, a story expiring) keeps the stamp of
+    the headline before it, so it brings a headline only if its stamp is newer
+    than that of the story's previous event here (``last_ingested_at``). A
+    ``story.new`` always does; an event of a story this gateway saw no event of
+    (it started since) is left out rather than guessed.
+    """
+    if event.type == "story.new":
+        return True
+    return last_ingested_at is not None and event.ingested_at > last_ingested_at
 
 
 class EventRing:
