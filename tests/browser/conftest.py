@@ -8,6 +8,7 @@ The real stack comes from the shared ``stack`` fixture in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,6 +36,19 @@ FRONT_PAGE_NEWS = (
     (5, "Scientists map ancient river valley beneath the North Sea"),
 )
 """(IPTC urgency, headline): the day's news behind the screenshots."""
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where tests save their pictures: ``docs/screenshots`` with ``STOPPRESS_UPDATE_SCREENSHOTS=1``, else a tmp dir.
+
+    A plain test run leaves the checkout as it found it; refresh the docs' pictures on purpose.
+    """
+    if os.environ.get("STOPPRESS_UPDATE_SCREENSHOTS") == "1":
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        return DOCS_SCREENSHOTS
+    return tmp_path
 
 
 @pytest.fixture(scope="package")

@@ -13,14 +13,13 @@ from tests.browser.publishing import published, unique_guid
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 NUMBER = re.compile(r"^\d[\d,]*(\.\d+)?$")
 REPORTS_MS = 15_000
 """Services publish a MetricsSnapshot every 2 s; allow for start-up and a missed tick or two."""
 
 
 def test_dashboard_shows_live_metrics_and_top_stories(
-    stack: Stack, page: Page, front_page_news: tuple[tuple[int, str], ...]
+    stack: Stack, page: Page, front_page_news: tuple[tuple[int, str], ...], screenshots: Path
 ) -> None:
     headline = "Tram services resume across Manchester after power fault"
     published(stack, unique_guid("dash"), headline, urgency=2)
@@ -46,5 +45,4 @@ def test_dashboard_shows_live_metrics_and_top_stories(
     expect(page.locator("#kpi-slow [data-value]")).to_have_text(NUMBER)
 
     page.wait_for_timeout(6_000)  # a few more reports, so the sparklines have a shape
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "dashboard.png"), full_page=True)

@@ -17,7 +17,6 @@ from tests.browser.widget_probe import TICKER, headlines, item_html, wait_gone, 
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def stories_on_gateway(stack: Stack) -> list[str]:
     """The headlines of the gateway's current snapshot (``GET /v1/stories``), best first."""
     with urllib.request.urlopen(f"{stack.config.push_url}/v1/stories", timeout=5) as answer:
@@ -35,7 +34,7 @@ def wait_on_gateway(stack: Stack, done: Callable[[list[str]], bool], what: str, 
 
 
 def test_shows_loading_then_the_snapshot(
-    stack: Stack, page: Page, front_page_news: tuple[tuple[int, str], ...]
+    stack: Stack, page: Page, front_page_news: tuple[tuple[int, str], ...], screenshots: Path
 ) -> None:
     wanted = {headline for _, headline in front_page_news}
     snapshot = wait_on_gateway(stack, wanted.issubset, "the front-page news")
@@ -58,8 +57,7 @@ def test_shows_loading_then_the_snapshot(
     wait_shown(page, front_page_news[0][1], 2_000)
     expect(page.locator(f"{TICKER} li.on")).to_have_attribute("data-level", "flash")
     page.wait_for_timeout(500)  # let the item's fade-in finish before the picture
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "portal.png"))
+    page.screenshot(path=str(screenshots / "portal.png"))
 
 
 def test_urgent_headline_appears_within_a_second_and_retraction_removes_it(stack: Stack, page: Page) -> None:
