@@ -31,7 +31,7 @@ from stoppress.shared.models import Headline, TickerEvent
 from stoppress.ticker.authority import AuthorityBook
 from stoppress.ticker.continuity import Continuity, StallWatch
 from stoppress.ticker.desk import Desk, DeskPolicy, desk_key
-from stoppress.ticker.gaps import GapReader
+from stoppress.ticker.gaps import GapReader, read_while_owned
 from stoppress.ticker.group import GroupOffsets
 from stoppress.ticker.published import EventLog, earliest_read_time, not_yet_published
 from stoppress.ticker.tables import PartitionState, TickerTables
@@ -143,12 +143,14 @@ class TickerAgents:
         if missing is None:
             return [message]
         where = {"topic": message.topic, "partition": message.partition, "from": missing.start, "to": missing.stop}
-        try:
-            async with asyncio.timeout(READ_BACK_TIMEOUT_S):
-                skipped = await self._gaps.read(message.topic, message.partition, missing.start, missing.stop)
-        except (KafkaError, OSError, TimeoutError) as exc:
-            log.error("records skipped by the stream could not be read: they are not handled (%r)", exc, extra=where)
-            return [message]
+        start, stop = missing.start, missing.stop
+        skipped = await read_while_owned(
+            lambda: self._gaps.read(message.topic, message.partition, start, stop),
+            lambda: message.tp in self._app.consumer.assignment(),
+            attempt_s=READ_BACK_TIMEOUT_S,
+        )
+        if skipped is None:  # no longer ours: the new owner handles the gap and this record, in order
+            return []
         log.warning("records skipped by the stream: read directly", extra={**where, "records": len(skipped)})
         self._metrics.skipped.labels(topic=message.topic).inc(len(skipped))
         return [*skipped, message]

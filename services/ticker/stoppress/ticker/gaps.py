@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
+
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 
 from stoppress.shared.kafka import group_free_consumer
+
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+RETRY_DELAYS_S = (1.0, 2.0, 5.0, 10.0)
+"""Waits between attempts to read skipped records back; the last repeats for as long as it takes."""
 
 
 class GapReader:
@@ -40,3 +52,30 @@ async def read_range(
         batch = await consumer.getmany(tp, timeout_ms=1000)
         records += [record for record in batch.get(tp, []) if record.offset < stop]
     return records
+
+
+async def read_while_owned(
+    read: Callable[[], Awaitable[_T]], owned: Callable[[], bool], *, attempt_s: float,
+    delays: Iterable[float] = RETRY_DELAYS_S, what: str = "skipped records",
+) -> _T | None:
+    """``read()``'s result, retried until it succeeds; ``None`` once ``owned()`` is false.
+
+    Records the stream skipped must be handled before the record that revealed
+    them, or they are lost: so while this worker still owns their partition (a
+    broker outage, say) it keeps trying, each attempt bounded by ``attempt_s``.
+    Once the partition has moved to another worker, that worker starts from
+    the committed offset, which is not past them, and this one gives up.
+    """
+    waits = iter(delays)
+    wait = 0.0
+    while True:
+        try:
+            async with asyncio.timeout(attempt_s):
+                return await read()
+        except (KafkaError, OSError, TimeoutError) as exc:
+            wait = next(waits, wait)
+            if not owned():
+                log.warning("%s not read (%r); the partition moved to another worker, which reads them", what, exc)
+                return None
+            log.warning("%s not read (%r); trying again in %.0f s", what, exc, wait)
+        await asyncio.sleep(wait)
