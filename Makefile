@@ -8,6 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH ?=
 
 .PHONY: run up test lint typecheck setup kafka-jars chromium bench clean
 
@@ -44,8 +45,8 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q chromium; \
 	  else sudo apt-get update -q && sudo apt-get install -y -q chromium; fi; }
 
-bench: setup kafka-jars
-	$(BIN)/python -m bench
+bench: setup kafka-jars  # make bench lists them; make bench BENCH="e2e --clients 100" runs one
+	$(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
