@@ -44,10 +44,9 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.e2e.direct import new_story
-from bench.e2e.procs import ROOT, ReaderProcesses, free_ports
+from bench.e2e.procs import ROOT, ReaderProcesses, free_ports, own_broker
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import merge, percentile_ms
-from stoppress.cli.localkafka import LocalKafka
 from stoppress.push.frames import text_frame
 from stoppress.push.messages import event as event_message
 from stoppress.shared.codec import encode
@@ -190,15 +189,10 @@ async def measure_hops(bootstrap: str, hops: int, clients: int, offsets: list[fl
 
 async def measure(arguments: argparse.Namespace) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="stoppress-bench-floor-") as folder:
-        port, controller_port = free_ports(2)
-        broker = LocalKafka(Path(folder) / "kafka", port=port, controller_port=controller_port)
-        await asyncio.to_thread(broker.launch)
-        try:
+        async with own_broker(Path(folder)) as bootstrap:
             offsets = post_offsets(arguments.duration, arguments.rate)
-            return [await measure_hops(broker.bootstrap, hops, arguments.clients, offsets, arguments.drain)
+            return [await measure_hops(bootstrap, hops, arguments.clients, offsets, arguments.drain)
                     for hops in arguments.hops]  # fmt: skip
-        finally:
-            await asyncio.to_thread(broker.stop)
 
 
 def table(rows: list[dict[str, Any]], clients: int, rate: float) -> str:

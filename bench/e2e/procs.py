@@ -1,12 +1,16 @@
-"""The benchmark's separate processes: reader swarms (from their own loopback addresses) and free ports."""
+"""The benchmark's separate processes: a broker and the stack of its own, reader swarms, free ports."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import socket
 import sys
-from contextlib import ExitStack
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,10 +18,43 @@ from urllib.parse import urlsplit
 import orjson
 
 from bench.push.native import swarm_command
+from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.stack import Stack, StackConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 PER_ADDRESS = 40
 """Clients per source address: within the gateway's default per-address burst (50) and cap (200)."""
+
+
+@asynccontextmanager
+async def own_broker(folder: Path) -> AsyncIterator[str]:
+    """A Kafka broker of the benchmark's own, its state in ``folder``, on free ports; yields its bootstrap."""
+    port, controller_port = free_ports(2)
+    broker = LocalKafka(folder / "kafka", port=port, controller_port=controller_port)
+    await asyncio.to_thread(broker.launch)
+    try:
+        yield broker.bootstrap
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
+@asynccontextmanager
+async def own_stack(bootstrap: str | None, push_env: Mapping[str, str] | None = None) -> AsyncIterator[Stack]:
+    """Ingest, ticker and push as processes in a temporary folder, on ``bootstrap`` or on a broker of their own."""
+    with tempfile.TemporaryDirectory(prefix="stoppress-bench-") as folder:
+        async with AsyncExitStack() as exits:
+            if bootstrap is None:
+                bootstrap = await exits.enter_async_context(own_broker(Path(folder)))
+            ingest_port, ticker_port, push_port = free_ports(3)
+            config = StackConfig(bootstrap=bootstrap, demo_key=uuid.uuid4().hex, data_dir=Path(folder) / "data",
+                                 log_dir=Path(folder) / "logs", ingest_port=ingest_port, ticker_port=ticker_port,
+                                 push_port=push_port)  # fmt: skip
+            stack = Stack(config)
+            if push_env:
+                stack.push = dataclasses.replace(stack.push, env={**stack.push.env, **push_env})
+            exits.push_async_callback(asyncio.to_thread, stack.stop)
+            await asyncio.to_thread(stack.start, 180.0)
+            yield stack
 
 
 class ReaderProcesses:

@@ -37,12 +37,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import math
 import os
 import platform
 import sys
-import tempfile
 import time
 import urllib.request
 import uuid
@@ -58,12 +56,10 @@ import psutil
 from bench.e2e.direct import write_events
 from bench.e2e.floor import measure_hops
 from bench.e2e.load import drive
-from bench.e2e.procs import ROOT, ReaderProcesses, free_ports
+from bench.e2e.procs import ROOT, ReaderProcesses, own_stack
 from bench.e2e.report import failures, figures, table
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import mean_ms_between
-from stoppress.cli.localkafka import LocalKafka
-from stoppress.cli.stack import Stack, StackConfig
 
 RESULTS = ROOT / "bench" / "results"
 WARMUP_POSTS = 3
@@ -112,31 +108,12 @@ async def target(arguments: argparse.Namespace) -> AsyncIterator[Target]:
         yield Target(arguments.ingest_url, arguments.ws_url, key, arguments.push_pid, arguments.ticker_url,
                      arguments.bootstrap)
         return
-    with tempfile.TemporaryDirectory(prefix="stoppress-bench-e2e-") as folder:
-        broker = None
-        bootstrap = arguments.bootstrap
-        if not bootstrap:
-            port, controller_port = free_ports(2)
-            broker = LocalKafka(Path(folder) / "kafka", port=port, controller_port=controller_port)
-            await asyncio.to_thread(broker.launch)
-            bootstrap = broker.bootstrap
-        key = uuid.uuid4().hex
-        ingest_port, ticker_port, push_port = free_ports(3)
-        config = StackConfig(bootstrap=bootstrap, demo_key=key, data_dir=Path(folder) / "data",
-                             log_dir=Path(folder) / "logs", ingest_port=ingest_port, ticker_port=ticker_port,
-                             push_port=push_port)  # fmt: skip
-        stack = Stack(config)
-        if arguments.ring_size:
-            stack.push = dataclasses.replace(stack.push, env={**stack.push.env,
-                                                              "STOPPRESS_PUSH_RING_SIZE": str(arguments.ring_size)})
-        try:
-            await asyncio.to_thread(stack.start, 180.0)
-            assert stack.push.proc is not None
-            yield Target(config.ingest_url, config.ws_url, key, stack.push.proc.pid, config.ticker_url, bootstrap)
-        finally:
-            await asyncio.to_thread(stack.stop)
-            if broker is not None:
-                await asyncio.to_thread(broker.stop)
+    push_env = {"STOPPRESS_PUSH_RING_SIZE": str(arguments.ring_size)} if arguments.ring_size else None
+    async with own_stack(arguments.bootstrap, push_env) as stack:
+        config = stack.config
+        assert stack.push.proc is not None
+        yield Target(config.ingest_url, config.ws_url, config.demo_key, stack.push.proc.pid, config.ticker_url,
+                     config.bootstrap)
 
 
 async def sample_gateway(pid: int | None, started: float, samples: list[tuple[float, float, float]]) -> None:

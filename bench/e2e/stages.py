@@ -23,7 +23,6 @@ import asyncio
 import os
 import platform
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime
@@ -35,9 +34,8 @@ import websockets
 from aiokafka import AIOKafkaConsumer
 
 from bench.e2e.load import headline
-from bench.e2e.procs import ROOT, free_ports
-from stoppress.cli.localkafka import LocalKafka
-from stoppress.cli.stack import Stack, StackConfig
+from bench.e2e.procs import ROOT, own_stack
+from stoppress.cli.stack import StackConfig
 from stoppress.ingest.client import IngestClient
 from stoppress.shared.topics import HEADLINES_RAW, TICKER_EVENTS
 from stoppress.ticker.settings import TickerSettings
@@ -143,23 +141,10 @@ def stage_figures(moments: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
 
 
 async def measure(arguments: argparse.Namespace) -> list[dict[str, Any]]:
-    with tempfile.TemporaryDirectory(prefix="stoppress-bench-stages-") as folder:
-        port, controller_port = free_ports(2)
-        broker = LocalKafka(Path(folder) / "kafka", port=port, controller_port=controller_port)
-        await asyncio.to_thread(broker.launch)
-        ingest_port, ticker_port, push_port = free_ports(3)
-        config = StackConfig(bootstrap=broker.bootstrap, demo_key=uuid.uuid4().hex, data_dir=Path(folder) / "data",
-                             log_dir=Path(folder) / "logs", ingest_port=ingest_port, ticker_port=ticker_port,
-                             push_port=push_port)  # fmt: skip
-        stack = Stack(config)
-        try:
-            await asyncio.to_thread(stack.start, 180.0)
-            await _round(config, WARMUP_HEADLINES, arguments.rate)
-            print(f"posting {arguments.headlines} headlines at {arguments.rate:g}/s", file=sys.stderr)
-            return stage_figures(await _round(config, arguments.headlines, arguments.rate))
-        finally:
-            await asyncio.to_thread(stack.stop)
-            await asyncio.to_thread(broker.stop)
+    async with own_stack(None) as stack:
+        await _round(stack.config, WARMUP_HEADLINES, arguments.rate)
+        print(f"posting {arguments.headlines} headlines at {arguments.rate:g}/s", file=sys.stderr)
+        return stage_figures(await _round(stack.config, arguments.headlines, arguments.rate))
 
 
 def main() -> None:
