@@ -119,7 +119,9 @@ def brings_headline(event: TickerEvent, last_ingested_at: datetime | None) -> bo
     the headline before it, so it brings a headline only if its stamp is newer
     than that of the story's previous event here (``last_ingested_at``). A
     ``story.new`` always does; an event of a story this gateway saw no event of
-    (it started since) is left out rather than guessed.
+    (it started since) is left out rather than guessed. A headline that joined
+    a story without an event of its own (held back) counts with the next event,
+    whatever made it: that is when its news reached readers.
     """
     if event.type == "story.new":
         return True
