@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
+
+import pytest
 
 from tests.integration.push.harness import (
     RawWsClient,
@@ -66,3 +69,63 @@ async def test_a_stalled_client_never_delays_a_thousand_others(
         for client in clients:
             assert client.transport is not None
             client.transport.close()
+
+
+class StalledSseClient(asyncio.Protocol):
+    """Opens ``/v1/sse`` and never reads past the first bytes."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.started = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        transport.write(b"GET /v1/sse HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+
+    def data_received(self, data: bytes) -> None:
+        if not self.started.done():
+            self.started.set_result(None)
+
+
+async def stalled_client(port: int, transport: str) -> asyncio.Transport:
+    """A client on ``transport`` with a 4 KiB receive buffer that has its first bytes and stopped reading."""
+    if transport == "ws":
+        client = await raw_client(port, receive_buffer=4096)
+        await wait_until(lambda: len(client.texts) >= 2, 5)
+        client.stall()
+        assert client.transport is not None
+        return client.transport
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    _, sse = await asyncio.get_running_loop().create_connection(StalledSseClient, sock=sock)
+    await asyncio.wait_for(sse.started, 5)
+    assert sse.transport is not None
+    sse.transport.pause_reading()
+    return sse.transport
+
+
+@pytest.mark.parametrize("transport", ["ws", "sse"])
+async def test_a_client_that_stops_reading_then_half_closes_hurts_no_one(
+    bootstrap: str, topics: Topics, ticker: TickerStandIn, transport: str
+) -> None:
+    """Its socket has unsent bytes when its FIN arrives, so websockets half-closes ours and asyncio refuses
+    further writes with an exception: that once stopped the gateway's Kafka feed, for every reader."""
+    settings = settings_for(bootstrap, topics, write_buffer_bytes=1024 * 1024, socket_send_buffer_bytes=4096)
+    async with running_gateway(settings) as gateway:
+        reader = await raw_client(gateway.port)
+        leaving = await stalled_client(gateway.port, transport)
+        for number in range(100):
+            await ticker.publish(story(f"fill{number}", headline=f"{'x' * 280} {number}"))
+        await wait_until(lambda: len(reader.texts) >= 2 + 100, 10)
+        leaving.get_extra_info("socket").shutdown(socket.SHUT_WR)
+        await asyncio.sleep(0.3)
+        await ticker.publish(story("after"))
+        await ticker.publish(story("and-after"))
+        await wait_until(lambda: len(reader.texts) >= 2 + 102 or gateway.failed.is_set(), 10)
+        assert not gateway.failed.is_set(), "the gateway's Kafka feed stopped"
+        leaving.abort()
+        assert reader.transport is not None
+        reader.transport.close()

@@ -129,7 +129,8 @@ class Hub:
         outlet.closed = True
         payload = messages.error(refusal)
         if outlet.transport_kind == "sse":
-            outlet.transport.write(sse_event("error", payload))
+            if not outlet.connection.protocol.eof_sent:  # else the client's FIN came first: asyncio refuses writes
+                outlet.transport.write(sse_event("error", payload))
             if refusal.close_code == CLOSE_SLOW_CONSUMER:
                 outlet.transport.abort()  # its buffer is full: close() would wait for it forever
             else:

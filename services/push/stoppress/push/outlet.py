@@ -12,7 +12,8 @@ Writing frames around ``websockets`` is safe because server frames are never
 masked and every write is one complete frame from the one event-loop thread;
 ``websockets`` itself still handles the handshake, client frames, control
 frames and the closing handshake. Writes stop as soon as the protocol leaves
-the OPEN state.
+the OPEN state, and once websockets has half-closed the socket (after that
+asyncio raises on every write).
 """
 
 from __future__ import annotations
@@ -90,6 +91,13 @@ class GatewayConnection(ServerConnection):
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if self.outlet is not None and self.outlet.transport_kind == "ws" and self.protocol.state is not State.OPEN:
+            self.outlet.closed = True
+
+    def send_data(self) -> None:
+        super().send_data()
+        if self.protocol.eof_sent and self.outlet is not None:
+            # websockets half-closed our side (the client's FIN, or the end of a closing handshake), and asyncio
+            # raises on any write after that: it would come from the hub, in the middle of a fan-out.
             self.outlet.closed = True
 
     def connection_lost(self, exc: Exception | None) -> None:
