@@ -102,6 +102,9 @@ class Gateway:
         Listening only after loading means a replica never answers before it
         can serve, and a reconnect storm against a starting replica costs it
         nothing (the kernel refuses the connections) while it reads Kafka.
+        Nothing is awaited after listening starts, so what the caller does next
+        (``python -m stoppress.push`` freezes start-up objects out of the garbage
+        collector's way) happens before the first client is served.
         """
         settings = self.settings
         await self.feeds.start()
@@ -114,6 +117,8 @@ class Gateway:
         if not loaded.done():
             loaded.cancel()
             raise RuntimeError(f"reading Kafka failed before the snapshot state was loaded: {feeding.exception()!r}")
+        self._producer = durable_producer(settings.kafka_bootstrap, f"{settings.instance}-metrics")
+        await self._producer.start()  # before listening: a reconnect storm would hold this up for seconds
         connection_class = type(
             "Connection",
             (GatewayConnection,),
@@ -140,8 +145,6 @@ class Gateway:
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self.allowed_origins = settings.origins(self.port)
-        self._producer = durable_producer(settings.kafka_bootstrap, f"{settings.instance}-metrics")
-        await self._producer.start()
         more = [
             asyncio.create_task(self._heartbeats(), name="heartbeats"),
             asyncio.create_task(
