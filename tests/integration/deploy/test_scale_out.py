@@ -44,8 +44,6 @@ LANGUAGES = ("es", "en", "pl", "it", "nl", "ar")
 PER_ROUND = 36
 READERS_PER_GATEWAY = 5
 DELIVERY_S = 60.0
-RECOVERY_HANG = "No event received for active tp"
-"""faust's warning when a table's recovery gets no changelog record: the one failure this test tolerates (xfail)."""
 
 
 async def start_group_at_the_end(bootstrap: str, group: str) -> None:
@@ -137,9 +135,6 @@ async def test_two_of_each_share_the_work_and_survive_a_ticker_kill(kafka: Local
             except AssertionError as lost:
                 missing = second - {text for log in logs for text in log.headlines}
                 survivor = tickers[1].process.log_tail(12)
-                if RECOVERY_HANG in survivor:
-                    pytest.xfail("known faust bug, docs/operations.md (Known issues): the surviving worker's table "
-                                 "recovery received no changelog record after the takeover")  # fmt: skip
                 raise AssertionError(f"{lost}\n{await trace(kafka.bootstrap, tag, missing)}\n"
                                      f"  the surviving worker's last lines:\n{survivor}") from None
             caught_up_s = time.monotonic() - killed_at
