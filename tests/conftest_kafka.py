@@ -7,25 +7,16 @@ Stop Press topics created. Missing Java, Maven or jars fail the session: never a
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 import pytest
 
 from stoppress.cli.localkafka import LocalKafka, PortInUseError
+from stoppress.cli.processes import free_ports
 
 START_ATTEMPTS = 3
 """A free port can be taken by someone else before the JVM binds it; then we pick new ones."""
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that nobody listens on right now."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
 
 
 def _terminal_output(config: pytest.Config) -> AbstractContextManager[object]:

@@ -44,9 +44,10 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.e2e.direct import new_story
-from bench.e2e.procs import ROOT, ReaderProcesses, free_ports, own_broker
+from bench.e2e.procs import ROOT, ReaderProcesses, own_broker
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import merge, percentile_ms
+from stoppress.cli.processes import free_ports
 from stoppress.push.frames import text_frame
 from stoppress.push.messages import event as event_message
 from stoppress.shared.codec import encode

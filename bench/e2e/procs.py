@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-import socket
 import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ import orjson
 
 from bench.push.native import swarm_command
 from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.processes import free_ports
 from stoppress.cli.stack import Stack, StackConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,12 +103,3 @@ class ReaderProcesses:
 async def _line(process: asyncio.subprocess.Process) -> str:
     assert process.stdout is not None
     return (await process.stdout.readline()).decode().strip()
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that nobody listens on right now."""
-    with ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]

@@ -41,7 +41,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from stoppress.cli.localkafka import LocalKafka
-from stoppress.cli.processes import ServiceProcess
+from stoppress.cli.processes import ServiceProcess, free_ports
 from stoppress.ingest.keys import hash_key
 from stoppress.shared.kafka import group_free_consumer
 from stoppress.shared.topics import HEADLINES_RAW, TOPICS
@@ -205,12 +205,13 @@ def main() -> None:
         if args.bootstrap:
             bootstrap = args.bootstrap
         else:
-            broker = LocalKafka(workdir / "kafka", port=_free_port(), controller_port=_free_port())
+            port, controller_port = free_ports(2)
+            broker = LocalKafka(workdir / "kafka", port=port, controller_port=controller_port)
             print("starting a Kafka broker ...", flush=True)
             broker.launch()
             bootstrap = broker.bootstrap
         asyncio.run(create_naive_topic(bootstrap))
-        ingest_port, naive_port = _free_port(), _free_port()
+        ingest_port, naive_port = free_ports(2)
         sources = {"sources": [{"slug": "bench", "name": "Bench", "key_hashes": [hash_key(BENCH_KEY)],
                                 "rate_per_s": 1e9, "rate_burst": 1_000_000}]}
         ingest = ServiceProcess(
@@ -261,13 +262,6 @@ def main() -> None:
         "scenarios": [{**asdict(s), "per_s": round(s.per_s)} for s in scenarios],
     }, indent=2) + "\n")
     print(f"written {RESULTS.relative_to(ROOT)}")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _wait_port(port: int, timeout_s: float = 30.0) -> None:

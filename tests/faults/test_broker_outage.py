@@ -28,13 +28,13 @@ from pathlib import Path
 import pytest
 
 from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.processes import free_ports
 from stoppress.cli.stack import Stack
 from stoppress.ingest.client import IngestClient
 from stoppress.shared.client import Stream
 from stoppress.shared.protocol import Event
 from stoppress.shared.topics import TICKER_EVENTS
 from tests.conftest import DEMO_KEY, private_stack_config
-from tests.conftest_kafka import free_ports
 from tests.faults.newswire import distinct_headline
 from tests.faults.readers import wait_until
 from tests.support.kafka import read_topic, ticker_events
