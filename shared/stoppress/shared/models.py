@@ -19,7 +19,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_MAJOR = 1
-SCHEMA_VERSION = f"{SCHEMA_MAJOR}.0"
+SCHEMA_VERSION = f"{SCHEMA_MAJOR}.1"
+"""1.1 added the editor's desk: ``StoryView.pinned_at``, ``TickerEvent.reason`` and ``merged_into``, and the
+``desk.*`` models (``DeskCommand``, ``DeskOutcome``, ``DeskStory``)."""
 
 Level = Literal["flash", "breaking", "urgent", "normal"]
 LEVELS: tuple[Level, ...] = ("flash", "breaking", "urgent", "normal")
@@ -27,6 +29,8 @@ LEVELS: tuple[Level, ...] = ("flash", "breaking", "urgent", "normal")
 
 PubStatus = Literal["usable", "withheld", "canceled"]
 EventType = Literal["story.new", "story.update", "story.retract", "story.expire"]
+RetractReason = Literal["killed", "merged"]
+"""Why an editor took a story off the ticker: killed, or merged into another story."""
 
 HEADLINE_MAX_CHARS = 300
 SUMMARY_MAX_CHARS = 2000
@@ -155,10 +159,13 @@ class Headline(_Contract):
         return self
 
 
+StoryId = Annotated[str, Field(min_length=1, max_length=128)]
+
+
 class StoryView(_Contract):
     """What a client shows for one story (the value of ``ticker.stories``)."""
 
-    story_id: Annotated[str, Field(min_length=1, max_length=128)]
+    story_id: StoryId
     headline: HeadlineText
     url: HttpUrl | None = None
     level: Level
@@ -171,6 +178,8 @@ class StoryView(_Contract):
     first_seen: AwareDatetime
     updated_at: AwareDatetime
     revision: Annotated[int, Field(ge=1)]
+    pinned_at: AwareDatetime | None = None
+    """Set while an editor pins the story to the top of the ticker; pinned stories come first, latest pin first."""
 
 
 class TickerEvent(_Contract):
@@ -188,6 +197,10 @@ class TickerEvent(_Contract):
     story: StoryView
     ingested_at: AwareDatetime
     processed_at: AwareDatetime
+    reason: RetractReason | None = None
+    """On a ``story.retract`` an editor caused: ``killed`` (take back what was said) or ``merged``."""
+    merged_into: StoryId | None = None
+    """With ``reason == "merged"``: the story that now carries this one's coverage."""
 
 
 def event_id_for(story_id: str, revision: int) -> str:
@@ -204,7 +217,226 @@ class MetricsSnapshot(_Contract):
     from what ``/metrics`` serves.
     """
 
-    service: Literal["ingest", "ticker", "push"]
+    service: Literal["ingest", "ticker", "push", "desk"]
     instance: Annotated[str, Field(min_length=1, max_length=128)]
     at: AwareDatetime
     samples: dict[str, float]
+
+
+# The editor's desk (docs/desk.md): commands on ``desk.commands``, their outcomes on ``desk.outcomes``, and
+# what editors see of each story on ``desk.stories``.
+
+DeskAction = Literal["kill", "restore", "level", "clear", "hold", "pin", "unpin", "edit", "merge", "split"]
+DESK_ACTIONS: tuple[DeskAction, ...] = (
+    "kill", "restore", "level", "clear", "hold", "pin", "unpin", "edit", "merge", "split",
+)
+ClearTarget = Literal["level", "hold", "edit"]
+DeskKey = Annotated[str, Field(pattern=r"^[a-z]{2,3}$", description="The story's desk: its primary language subtag")]
+EditorName = Annotated[str, AfterValidator(check_slug)]
+Reason = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(check_plain_text)]
+CommandId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+ItemId = Annotated[str, Field(min_length=3, max_length=512)]
+
+_NEEDS: dict[str, tuple[str, ...]] = {"level": ("level",), "hold": ("level",), "edit": ("headline",),
+                                      "merge": ("into",), "split": ("item",)}
+_TAKES: dict[str, tuple[str, ...]] = {"level": ("level", "until"), "hold": ("level",), "clear": ("clear",),
+                                      "edit": ("headline", "url"), "merge": ("into",), "split": ("item",)}
+_OPTIONAL = ("level", "until", "clear", "headline", "url", "into", "item")
+
+
+class DeskCommand(_Contract):
+    """One editor's command on one story (the value of ``desk.commands``, keyed by ``desk``).
+
+    Applied by the ticker worker that owns the story, in order with the
+    story's headlines, exactly once per ``command_id`` (a retried command is
+    answered with its first outcome). ``editor`` is stamped by the desk
+    service from the editor's key, never taken from the client. Which of the
+    optional fields an action takes: ``level`` and ``until`` (level),
+    ``level`` (hold), ``clear`` (clear: ``level``, ``hold`` and/or ``edit``;
+    empty means ``level`` and ``hold``), ``headline`` and ``url`` (edit),
+    ``into`` (merge: the story that absorbs this one), ``item`` (split: a
+    member's item id, or the id of a story merged into this one to restore it).
+    """
+
+    command_id: CommandId
+    action: DeskAction
+    story_id: StoryId
+    desk: DeskKey
+    editor: EditorName
+    reason: Reason
+    issued_at: AwareDatetime
+    level: Level | None = None
+    until: AwareDatetime | None = None
+    clear: Annotated[list[ClearTarget], Field(max_length=3)] = []
+    headline: HeadlineText | None = None
+    url: HttpUrl | None = None
+    into: StoryId | None = None
+    item: ItemId | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_the_action(self) -> DeskCommand:
+        missing = [name for name in _NEEDS.get(self.action, ()) if getattr(self, name) in (None, [])]
+        if missing:
+            raise ValueError(f"{self.action} needs {' and '.join(missing)}")
+        takes = _TAKES.get(self.action, ())
+        extra = [name for name in _OPTIONAL if name not in takes and getattr(self, name) not in (None, [])]
+        if extra:
+            raise ValueError(f"{self.action} does not take {', '.join(extra)}")
+        if self.until is not None and self.until <= self.issued_at:
+            raise ValueError("until must be after issued_at")
+        if self.into is not None and self.into == self.story_id:
+            raise ValueError("a story cannot be merged into itself")
+        return self
+
+
+class FeedbackItem(_Contract):
+    """One item as it stood when an editor merged or split its story (labelled data for clustering)."""
+
+    item_id: ItemId
+    headline: HeadlineText
+    language: Language
+    joined_at: AwareDatetime
+
+
+class ClusterFeedback(_Contract):
+    """An editor's clustering correction: ``merge`` puts ``left`` with ``right``; ``split`` keeps them apart."""
+
+    kind: Literal["merge", "split"]
+    left: list[FeedbackItem]
+    right: list[FeedbackItem]
+
+
+OutcomeCode = Literal[200, 404, 409, 422]
+
+
+class DeskOutcome(_Contract):
+    """What the ticker did with one command (the value of ``desk.outcomes``, keyed by ``command_id``).
+
+    ``code`` follows HTTP: 200 applied, 404 unknown story, 409 conflict with
+    the story's state, 422 a value that cannot apply (an item that is not a
+    member, a time already past). ``events`` are the ids of the ticker events
+    the command caused and ``cursor`` the push cursor of the last of them
+    (readers that have it have seen the change). ``repeat`` marks the answer
+    to a retried ``command_id``: the first outcome again, nothing re-applied.
+    """
+
+    command_id: CommandId
+    story_id: StoryId
+    action: DeskAction
+    editor: EditorName
+    code: OutcomeCode
+    message: Annotated[str, Field(max_length=1000)]
+    decided_at: AwareDatetime
+    events: Annotated[list[str], Field(max_length=16)] = []
+    cursor: str | None = None
+    created: StoryId | None = None
+    """The story a split made, or the story an unmerge restored."""
+    feedback: ClusterFeedback | None = None
+    repeat: bool = False
+
+    @property
+    def applied(self) -> bool:
+        """Whether the command changed the story (or had already, for a repeat)."""
+        return self.code == 200
+
+
+class EditorMark(_Contract):
+    """Who set an override, when, why, and with which command."""
+
+    editor: EditorName
+    reason: Reason
+    at: AwareDatetime
+    command_id: CommandId
+
+
+class LevelOverride(EditorMark):
+    """An editor's level (``level``: the level; ``hold``: the most urgent level allowed); ``until``: when it ends."""
+
+    level: Level
+    until: AwareDatetime | None = None
+
+
+class HeadlineCorrection(EditorMark):
+    """The headline (and URL) an editor shows instead of the lead's; ``stale``: the lead changed since."""
+
+    headline: HeadlineText
+    url: HttpUrl | None = None
+    stale: bool = False
+
+
+class DeskOverrides(_Contract):
+    """Every editor override on a story (``None``: not set)."""
+
+    killed: EditorMark | None = None
+    level: LevelOverride | None = None
+    hold: LevelOverride | None = None
+    pin: EditorMark | None = None
+    edit: HeadlineCorrection | None = None
+
+
+class DeskMember(_Contract):
+    """One item of a story as the desk holds it (its latest version)."""
+
+    item_id: ItemId
+    version: Annotated[int, Field(ge=0)]
+    source: Slug
+    source_name: str
+    headline: HeadlineText
+    url: HttpUrl | None = None
+    urgency: Annotated[int, Field(ge=1, le=9)]
+    status: PubStatus
+    authority: Annotated[float, Field(ge=0.0, le=1.0)]
+    joined_at: AwareDatetime
+    updated_at: AwareDatetime
+
+
+class ScoreTerms(_Contract):
+    """The terms of the score formula (docs/ranking.md, "Score"), each 0-1, and the decay applied to their sum."""
+
+    urgency: float
+    authority: float
+    corroboration: float
+    velocity: float
+    decay: float
+
+
+DeskState = Literal["shown", "hidden", "killed", "withdrawn"]
+
+
+class DeskStory(_Contract):
+    """What editors see of one live story (the value of ``desk.stories``, compacted, keyed by ``story_id``).
+
+    ``state``: ``shown`` on the ticker; ``hidden`` (nothing visible to show:
+    withheld or canceled items only); ``killed`` by an editor; ``withdrawn``
+    (its lead source canceled it). ``machine_level`` and ``score`` are the
+    ticker's own decision, ``level`` what readers get after the overrides;
+    ``evidence`` is the latest time each ranked level was earned.
+    ``members`` lists the newest ``MAX_DESK_MEMBERS`` items, newest first
+    (``member_count`` counts them all). A tombstone means the story ended.
+    """
+
+    story_id: StoryId
+    desk: DeskKey
+    language: Language
+    state: DeskState
+    view: StoryView | None = None
+    headline: HeadlineText | None = None
+    url: HttpUrl | None = None
+    machine_level: Level
+    level: Level
+    score: float
+    score_terms: ScoreTerms | None = None
+    evidence: dict[Level, AwareDatetime] = {}
+    sources: Annotated[int, Field(ge=0)]
+    overrides: DeskOverrides = DeskOverrides()
+    members: list[DeskMember] = []
+    member_count: Annotated[int, Field(ge=0)]
+    merged: list[StoryId] = []
+    """Stories an editor merged into this one (``split`` with one of them restores it)."""
+    first_seen: AwareDatetime
+    updated_at: AwareDatetime
+    revision: Annotated[int, Field(ge=0)]
+
+
+MAX_DESK_MEMBERS = 50
+"""Most members a ``DeskStory`` lists (the newest); a story of hundreds of items is summed up by the rest."""

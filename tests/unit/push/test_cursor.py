@@ -4,8 +4,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stoppress.push.cursor import BEFORE_FIRST, Cursor, fingerprint, parse_cursor
+from stoppress.push.cursor import parse_cursor
 from stoppress.push.refusals import BadRequest
+from stoppress.shared.cursor import BEFORE_FIRST, Cursor, fingerprint
 
 
 @given(st.integers(min_value=-1, max_value=2**62), st.integers(min_value=0, max_value=2**45), st.text(max_size=40))

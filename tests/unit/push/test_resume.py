@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from stoppress.push.cursor import BEFORE_FIRST, Cursor
 from stoppress.push.resume import AHEAD, DELETED, OTHER_INCARNATION, FromRing, ReadBack, Reset, WaitFor, plan_resume
+from stoppress.shared.cursor import BEFORE_FIRST, Cursor
 
 RING = {offset: f"{offset:08x}" for offset in range(100, 201)}
 

@@ -14,12 +14,12 @@ import logging
 
 from aiokafka import ConsumerRecord, TopicPartition
 
-from stoppress.push.cursor import fingerprint
 from stoppress.push.refusals import PushError
 from stoppress.push.repeats import Revisions
 from stoppress.push.resume import DELETED, OTHER_INCARNATION
 from stoppress.push.ring import UNKNOWN_PREVIOUS, RingEntry, StoryFields, entry_for, story_fields
 from stoppress.shared.codec import DecodeError, decode
+from stoppress.shared.cursor import fingerprint
 from stoppress.shared.kafka import group_free_consumer
 from stoppress.shared.models import TickerEvent
 

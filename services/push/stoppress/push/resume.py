@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stoppress.push.cursor import Cursor
+from stoppress.shared.cursor import Cursor
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,11 +18,11 @@ from datetime import datetime
 from enum import Enum
 
 from stoppress.push import messages
-from stoppress.push.cursor import Cursor, fingerprint
 from stoppress.push.filters import Filter
 from stoppress.push.frames import text_frame
 from stoppress.push.sse import sse_event
 from stoppress.shared.codec import encode
+from stoppress.shared.cursor import Cursor, fingerprint
 from stoppress.shared.models import StoryView, TickerEvent
 
 StoryFields = tuple[str, str | None, str | None, str]

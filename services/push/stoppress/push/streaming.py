@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from stoppress.push import messages
-from stoppress.push.cursor import BEFORE_FIRST, Cursor, parse_cursor
+from stoppress.push.cursor import parse_cursor
 from stoppress.push.feeds import Feeds
 from stoppress.push.filters import Filter
 from stoppress.push.frames import text_frame
@@ -27,6 +27,7 @@ from stoppress.push.resume import FromRing, ReadBack, Reset, WaitFor, plan_resum
 from stoppress.push.ring import Delivery, EventRing, RingEntry
 from stoppress.push.sse import sse_event
 from stoppress.push.stories import StoryState
+from stoppress.shared.cursor import BEFORE_FIRST, Cursor
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,19 @@
-"""The two faust agents of the worker: thin adapters around the pure :class:`~stoppress.ticker.desk.Desk`.
+"""The three faust agents of the worker: thin adapters around the pure :class:`~stoppress.ticker.desk.Desk`.
 
 ``intake`` (``headlines.raw`` → desk topic) decodes and validates each
 record, sends what is not a valid ``Headline`` to ``headlines.dlq`` with the
-reason, and re-keys the rest by desk. ``desk`` (desk topic → ``ticker.events``
-and ``ticker.stories``) feeds headlines and clock ticks to the desk of their
-partition and publishes the events it returns: each event on
-``ticker.events`` and the story's new state on the compacted
-``ticker.stories`` (a tombstone after a retraction or expiry), both keyed by
-story id. Neither agent ever stops on bad data: a record it cannot handle
-goes to the DLQ. Both handle every record of their input even where faust
+reason, and re-keys the rest by desk. ``commands`` (``desk.commands`` → desk
+topic) does the same for editors' commands, which are already keyed by
+their story's desk, marking them with a header. ``desk`` (desk topic →
+``ticker.events``, ``ticker.stories``, ``desk.outcomes``, ``desk.stories``)
+feeds headlines, commands and clock ticks to the desk of their partition
+and publishes what it returns: each event on ``ticker.events`` and the
+story's new state on the compacted ``ticker.stories`` (a tombstone after a
+retraction or expiry), both keyed by story id; each command's outcome on
+``desk.outcomes`` (with the cursor of the last event it caused, once the
+broker has it); and what editors see of each changed story on
+``desk.stories``. No agent ever stops on bad data: a record it cannot handle
+goes to the DLQ. All handle every record of their input even where faust
 skips some or stops fetching a partition (:mod:`stoppress.ticker.continuity`).
 """
 
@@ -17,26 +22,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from aiokafka.errors import KafkaError
+from aiokafka.structs import RecordMetadata
 from faust.types import TP
 
 from stoppress.shared.codec import DecodeError, decode, encode
+from stoppress.shared.cursor import cursor_text
 from stoppress.shared.deadletter import DeadLetter
-from stoppress.shared.models import Headline, TickerEvent
+from stoppress.shared.models import DeskCommand, DeskOutcome, Headline, TickerEvent
 from stoppress.ticker.authority import AuthorityBook
+from stoppress.ticker.book import desk_key
 from stoppress.ticker.continuity import Continuity, StallWatch
-from stoppress.ticker.desk import Desk, DeskPolicy, desk_key
+from stoppress.ticker.desk import CommandResult, Desk, DeskPolicy
 from stoppress.ticker.gaps import GapReader, read_while_owned
 from stoppress.ticker.group import GroupOffsets
 from stoppress.ticker.published import EventLog, earliest_read_time, not_yet_published
 from stoppress.ticker.tables import PartitionState, TickerTables
 from stoppress.ticker.telemetry import TickerMetrics
-from stoppress.ticker.topics import TICK_KEY, TickerTopics
+from stoppress.ticker.topics import COMMAND_KIND, RECORD_KIND, TICK_KEY, TickerTopics
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +90,7 @@ class TickerAgents:
         """Attach both agents to the app and rebuild desks whenever tables finish recovering."""
         app = self._app
         app.agent(self._topics.raw, name="stoppress.ticker.intake")(self.intake)
+        app.agent(self._topics.commands, name="stoppress.ticker.commands")(self.commands)
         app.agent(self._topics.desk, name="stoppress.ticker.desk")(self.desk)
         self._tables.stories.on_recover(self.forget_desks)
         app.timer(self._stalls.after_s / 2, name="stoppress.ticker.stalls")(self.unstall)
@@ -107,7 +116,7 @@ class TickerAgents:
 
     def _inputs(self, partitions: Iterable[TP]) -> list[TP]:
         """The partitions of the agents' input topics among ``partitions``."""
-        names = {self._topics.raw.get_topic_name(), self._topics.desk.get_topic_name()}
+        names = {topic.get_topic_name() for topic in (self._topics.raw, self._topics.commands, self._topics.desk)}
         return [tp for tp in partitions if tp.topic in names]
 
     async def unstall(self, _app: object = None) -> None:
@@ -170,8 +179,24 @@ class TickerAgents:
             await self._send(self._topics.desk, desk_key(headline.language).encode(), message.value)
         self._handled(message)
 
+    async def commands(self, stream: faust.StreamT[bytes]) -> None:
+        """Validate ``desk.commands`` records and forward them into their story's desk partition."""
+        async for event in stream.events():
+            for message in await self._with_skipped(event.message):
+                await self._forward_command(message)
+
+    async def _forward_command(self, message: Any) -> None:
+        try:
+            command = decode(message.value, DeskCommand)
+        except DecodeError as exc:
+            await self._dead_letter(message, exc.reason, "ticker.commands")
+        else:
+            headers = [(RECORD_KIND, COMMAND_KIND)]
+            await self._send(self._topics.desk, command.desk.encode(), message.value, headers=headers)
+        self._handled(message)
+
     async def desk(self, stream: faust.StreamT[bytes]) -> None:
-        """Feed headlines and ticks of each desk partition to its desk; publish the events."""
+        """Feed headlines, commands and ticks of each desk partition to its desk; publish what it returns."""
         async for event in stream.events():
             for message in await self._with_skipped(event.message):
                 await self._take_to_desk(message)
@@ -180,14 +205,64 @@ class TickerAgents:
         if message.partition not in self._desks:
             await self._open_desk(message.partition, message.offset)
         try:
-            events = self._tick(message) if message.key == TICK_KEY else self._handle(message)
+            if message.key == TICK_KEY:
+                events = self._tick(message)
+            elif _is_command(message):
+                events = []
+                await self._command(message)
+            else:
+                events = self._handle(message)
         except _RecordRefusedError as exc:
             await self._dead_letter(message, exc.reason, "ticker.desk")
         else:
             for ticker_event in events:
                 await self._publish(ticker_event)
+            await self._publish_views(message.partition)
             await self._states[message.partition].flush()
         self._handled(message)
+
+    async def _command(self, message: Any) -> None:
+        """Apply one command; publish its events (waiting for the broker, for the cursor), then its outcome."""
+        try:
+            command = decode(message.value, DeskCommand)
+        except DecodeError as exc:
+            raise _RecordRefusedError(exc.reason) from None
+        desk = self._desks[message.partition]
+        try:
+            result = desk.command(command, datetime.now(UTC), message.offset)
+        except Exception as exc:  # as for headlines: never stop; rebuild this desk, park the record
+            log.exception("desk failed on a command", extra={"command_id": command.command_id})
+            self._forget_desk(message.partition)
+            raise _RecordRefusedError(f"desk failed on this command: {exc!r}") from exc
+        outcome = await self._confirmed(desk, result)
+        await self._send(self._topics.outcomes, command.command_id.encode(), encode(outcome))
+        if not outcome.repeat:
+            self._metrics.commands.labels(action=command.action, code=str(outcome.code)).inc()
+            if outcome.applied and outcome.feedback is not None:
+                self._metrics.corrections.labels(kind=outcome.feedback.kind).inc()
+        log.info(
+            "desk command %s by %s: %s %s",
+            command.action, command.editor, outcome.code, outcome.message,
+            extra={"story_id": command.story_id, "command_id": command.command_id, "repeat": outcome.repeat},
+        )  # fmt: skip
+
+    async def _confirmed(self, desk: Desk, result: CommandResult) -> DeskOutcome:
+        """Publish the events of a command, waiting for the broker's ack; the outcome with their cursor."""
+        metadata = None
+        for ticker_event in result.events:
+            metadata = await self._publish(ticker_event, confirm=True)
+        if metadata is None:
+            return result.outcome
+        last = result.events[-1].event_id
+        return desk.confirm(result.outcome.command_id, cursor_text(metadata.offset, metadata.timestamp, last))
+
+    async def _publish_views(self, partition: int) -> None:
+        """What editors see of the stories that changed, on ``desk.stories`` (a tombstone for those that ended)."""
+        desk = self._desks.get(partition)
+        if desk is None:
+            return
+        for story_id, view in desk.views():
+            await self._send(self._topics.desk_stories, story_id.encode(), None if view is None else encode(view))
 
     def _handle(self, message: Any) -> list[TickerEvent]:
         try:
@@ -264,8 +339,8 @@ class TickerAgents:
         key: bytes | None,
         value: bytes | None,
         headers: list[tuple[str, bytes]] | None = None,
-    ) -> None:
-        await self._send_to(topic.get_topic_name(), key, value, None, headers)
+    ) -> Awaitable[RecordMetadata]:
+        return await self._send_to(topic.get_topic_name(), key, value, None, headers)
 
     async def _send_to(
         self,
@@ -274,22 +349,25 @@ class TickerAgents:
         value: bytes | None,
         partition: int | None,
         headers: list[tuple[str, bytes]] | None = None,
-    ) -> None:
+    ) -> Awaitable[RecordMetadata]:
         """Hand one record to the app's producer (faust flushes it before committing the input offsets).
 
         Straight to the producer rather than through faust's topic layer:
         the records are already bytes, and this path costs less per record.
+        Returns the delivery, for the few callers that wait for the broker's ack.
         """
-        await self._app.producer.send(topic, key, value, partition, None, headers)
+        delivery: Awaitable[RecordMetadata] = await self._app.producer.send(topic, key, value, partition, None, headers)
+        return delivery
 
     def _forget_desk(self, partition: int) -> None:
         """Drop a desk whose state may be half-changed, with its held-back writes; it is rebuilt from the tables."""
         self._desks.pop(partition, None)
         self._states.pop(partition, None)
 
-    async def _publish(self, event: TickerEvent) -> None:
+    async def _publish(self, event: TickerEvent, *, confirm: bool = False) -> RecordMetadata | None:
+        """Publish ``event`` and the story's state; with ``confirm``, wait for ``ticker.events``' ack and return it."""
         key = event.story.story_id.encode()
-        await self._send(self._topics.events, key, encode(event))
+        delivery = await self._send(self._topics.events, key, encode(event))
         await self._send(self._topics.stories, key, None if event.type in _TOMBSTONED else encode(event.story))
         self._metrics.events.labels(type=event.type).inc()
         log.log(
@@ -299,6 +377,7 @@ class TickerAgents:
             event.story.headline,
             extra={"story_id": event.story.story_id, "level": event.story.level},
         )
+        return await delivery if confirm else None
 
     async def _dead_letter(self, message: Any, reason: str, stage: str) -> None:
         letter = DeadLetter(
@@ -317,6 +396,11 @@ class TickerAgents:
 
     def _handled(self, message: Any) -> None:
         self.next_offsets[(message.topic, message.partition)] = message.offset + 1
+
+
+def _is_command(message: Any) -> bool:
+    """Whether a desk-topic record is an editor's command (see :data:`~stoppress.ticker.topics.COMMAND_KIND`)."""
+    return any(name == RECORD_KIND and value == COMMAND_KIND for name, value in message.headers or ())
 
 
 class _RecordRefusedError(Exception):

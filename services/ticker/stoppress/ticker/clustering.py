@@ -37,7 +37,7 @@ Method (chosen on evidence, see "Story clustering" in ``docs/ranking.md``):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -139,11 +139,12 @@ class StoryIndex:
     def __contains__(self, story_id: object) -> bool:
         return story_id in self._stories
 
-    def match(self, sig: Signature, now: datetime) -> str | None:
+    def match(self, sig: Signature, now: datetime, exclude: Callable[[str], bool] | None = None) -> str | None:
         """Return the story ``sig`` belongs to, or ``None`` when it starts a new one.
 
         Only stories whose newest member is within ``window`` of ``now`` are
-        considered. Ties go to the lexically smallest story id (deterministic).
+        considered, and none for which ``exclude`` says true (an editor's
+        cannot-link). Ties go to the lexically smallest story id (deterministic).
         """
         if not sig.terms or not self._stories:
             return None
@@ -153,7 +154,7 @@ class StoryIndex:
         for story_id in self._candidates(sig.terms):
             story = self._stories[story_id]
             age = now - story.last_at
-            if age > self.window:
+            if age > self.window or (exclude is not None and exclude(story_id)):
                 continue
             shared = sum(w * story.mass[t] for t, w in weights.items() if t in story.mass)
             similarity = shared / (story.members * norm) * self._decay(age)

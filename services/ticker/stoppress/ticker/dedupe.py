@@ -20,11 +20,11 @@ at]`` (times in POSIX seconds).
 from __future__ import annotations
 
 import enum
-from collections import deque
 from collections.abc import MutableMapping
 from typing import Any
 
 from stoppress.shared.models import Headline
+from stoppress.ticker.aging import AgingRecords
 
 __all__ = ["SeenLedger", "Verdict"]
 
@@ -48,9 +48,7 @@ class SeenLedger:
 
     def __init__(self, table: MutableMapping[str, Any], retention_s: float) -> None:
         self._table = table
-        self._retention_s = retention_s
-        touched = sorted((record[-1], key) for key, record in table.items())
-        self._by_age: deque[tuple[float, str]] = deque(touched)
+        self._records = AgingRecords(table, retention_s)
 
     def __len__(self) -> int:
         """Number of remembered items and URLs."""
@@ -83,16 +81,7 @@ class SeenLedger:
 
     def forget_expired(self, now: float) -> int:
         """Drop entries not touched for ``retention_s``; return how many were dropped."""
-        dropped = 0
-        cutoff = now - self._retention_s
-        while self._by_age and self._by_age[0][0] <= cutoff:
-            touched, key = self._by_age.popleft()
-            record = self._table.get(key)
-            if record is not None and record[-1] == touched:
-                del self._table[key]
-                dropped += 1
-        return dropped
+        return self._records.forget_expired(now)
 
     def _put(self, key: str, record: list[Any]) -> None:
-        self._table[key] = record
-        self._by_age.append((record[-1], key))
+        self._records.put(key, record)

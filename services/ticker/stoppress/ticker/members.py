@@ -34,7 +34,9 @@ class Member:
     first joined the story, ``updated_at`` when its latest version arrived,
     ``urgent_since`` when it first reached its current urgency (an upgrade
     resets it, a downgrade does not), ``received_at`` when ingest received
-    its latest version (for latency stamps).
+    its latest version (for latency stamps). ``group`` is the clustering
+    group it was placed through, when that is not its story's own: an editor
+    merged the story it joined into this one (see :mod:`stoppress.ticker.regrouping`).
     """
 
     item_id: str
@@ -54,6 +56,7 @@ class Member:
     urgent_since: float
     received_at: float
     signature: Signature
+    group: str | None = None
 
     @property
     def visible(self) -> bool:
@@ -80,6 +83,7 @@ class Member:
             "urg_at": self.urgent_since,
             "rcv": self.received_at,
             "sig": self.signature.to_dict(),
+            **({} if self.group is None else {"grp": self.group}),
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class Member:
             urgent_since=record["urg_at"],
             received_at=record["rcv"],
             signature=Signature.from_dict(record["sig"]),
+            group=record.get("grp"),
         )
 
 

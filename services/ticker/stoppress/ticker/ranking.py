@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from stoppress.ticker.members import Standing
 
-__all__ = ["RankingPolicy", "band", "score"]
+__all__ = ["RankingPolicy", "Terms", "band", "score", "score_of", "terms"]
 
 
 @dataclass(frozen=True)
@@ -50,25 +50,48 @@ class RankingPolicy:
     """Points a score must move past a band's edge before the band counts as changed."""
 
 
+@dataclass(frozen=True)
+class Terms:
+    """The terms of the formula for one story at one moment, each in [0, 1] (see the module docstring)."""
+
+    urgency: float
+    authority: float
+    corroboration: float
+    velocity: float
+    decay: float
+
+
+def terms(standings: Iterable[Standing], lead: Standing, now: float, policy: RankingPolicy) -> Terms:
+    """U, A, C, V and the decay of a story whose ``standings`` (at least one) are these, led by ``lead``'s item."""
+    sources = list(standings)
+    urgency = (9 - min(s.best_urgency for s in sources)) / 8
+    recent = math.fsum(s.authority for s in sources if now - s.latest_joined < policy.corroboration_window_s)
+    fresh = math.fsum(s.authority for s in sources if now - s.first_joined < policy.velocity_window_s)
+    age = max(0.0, now - max(s.latest_joined for s in sources))
+    return Terms(
+        urgency=urgency,
+        authority=lead.authority,
+        corroboration=1 - math.exp(-recent / policy.corroboration_scale),
+        velocity=1 - math.exp(-fresh / policy.velocity_scale),
+        decay=math.pow(0.5, age / policy.half_life_s),
+    )
+
+
 def score(standings: Iterable[Standing], lead: Standing, now: float, policy: RankingPolicy) -> float:
     """The score (0–100) at ``now`` of a story whose sources stand as ``standings``, led by ``lead``'s item."""
     sources = list(standings)
-    if not sources:
-        return 0.0
-    urgency = (9 - min(s.best_urgency for s in sources)) / 8
-    recent = math.fsum(s.authority for s in sources if now - s.latest_joined < policy.corroboration_window_s)
-    corroboration = 1 - math.exp(-recent / policy.corroboration_scale)
-    fresh = math.fsum(s.authority for s in sources if now - s.first_joined < policy.velocity_window_s)
-    velocity = 1 - math.exp(-fresh / policy.velocity_scale)
-    age = max(0.0, now - max(s.latest_joined for s in sources))
-    decay = math.pow(0.5, age / policy.half_life_s)
+    return score_of(terms(sources, lead, now, policy), policy) if sources else 0.0
+
+
+def score_of(parts: Terms, policy: RankingPolicy) -> float:
+    """The score (0–100) the terms add up to."""
     raw = (
-        policy.urgency_weight * urgency
-        + policy.authority_weight * lead.authority
-        + policy.corroboration_weight * corroboration
-        + policy.velocity_weight * velocity
+        policy.urgency_weight * parts.urgency
+        + policy.authority_weight * parts.authority
+        + policy.corroboration_weight * parts.corroboration
+        + policy.velocity_weight * parts.velocity
     )
-    return 100.0 * decay * raw
+    return 100.0 * parts.decay * raw
 
 
 def band(value: float, policy: RankingPolicy, shown: int | None = None) -> int:

@@ -16,9 +16,17 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from stoppress.shared.settings import ServiceSettings
-from stoppress.shared.topics import HEADLINES_DLQ, HEADLINES_RAW, TICKER_EVENTS, TICKER_STORIES
+from stoppress.shared.topics import (
+    DESK_COMMANDS,
+    DESK_OUTCOMES,
+    DESK_STORIES,
+    HEADLINES_DLQ,
+    HEADLINES_RAW,
+    TICKER_EVENTS,
+    TICKER_STORIES,
+)
 from stoppress.ticker.authority import AuthorityBook, load_authorities
-from stoppress.ticker.desk import DeskPolicy
+from stoppress.ticker.policy import DeskPolicy
 
 
 def _default_instance() -> str:
@@ -39,6 +47,9 @@ class TickerSettings(ServiceSettings):
     events_topic: str = Field(TICKER_EVENTS, description="Where ticker events go")
     stories_topic: str = Field(TICKER_STORIES, description="Where story views go (compacted)")
     dlq_topic: str = Field(HEADLINES_DLQ, description="Where refused records go, with the reason")
+    commands_topic: str = Field(DESK_COMMANDS, description="Where editors' commands come from")
+    outcomes_topic: str = Field(DESK_OUTCOMES, description="Where the outcome of each command goes")
+    desk_stories_topic: str = Field(DESK_STORIES, description="Where what editors see of each story goes (compacted)")
     web_host: str = Field("127.0.0.1", description="Address of /metrics, /healthz and /readyz")
     web_port: int = Field(6066, ge=0, le=65535, description="Port of /metrics, /healthz and /readyz")
     data_dir: Path = Field(Path("var/ticker"), description="faust data directory (table stores)")

@@ -26,9 +26,13 @@ from typing import Any
 
 from stoppress.ticker.lead import choose_lead, lead_rank
 from stoppress.ticker.members import Member, Standing, standing_of
+from stoppress.ticker.overrides import Overrides
 
 RECORD_VERSION = 1
-"""Bumped when the record layout changes incompatibly; older records are then refused loudly."""
+"""Bumped when the record layout changes incompatibly; older records are then refused loudly.
+
+Fields added since (editor overrides, merges) are optional, so records written before them still load.
+"""
 
 
 def story_key(story_id: str) -> str:
@@ -82,6 +86,12 @@ class Story:
     ``cause`` the input position of the record that caused it, so that after
     a crash the events whose cause will be replayed can be published again
     (see :meth:`stoppress.ticker.desk.Desk.unconfirmed`).
+
+    ``overrides`` are what editors set on it (:mod:`stoppress.ticker.overrides`).
+    ``merged_into`` marks the stub a story merged into another leaves (no
+    members; ``groups`` are the clustering groups it handed over, so that an
+    unmerge can take them back); ``merged`` lists the stubs of the stories
+    merged into this one (see :mod:`stoppress.ticker.regrouping`).
     """
 
     story_id: str
@@ -94,6 +104,10 @@ class Story:
     closed: bool = False
     last_event: dict[str, Any] | None = None
     cause: int = -1
+    overrides: Overrides = field(default_factory=Overrides)
+    merged_into: str | None = None
+    merged: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
     members: dict[str, Member] = field(default_factory=dict)
     standings: dict[str, Standing] = field(default_factory=dict, compare=False, repr=False)
     last_activity: float = field(default=0.0, compare=False, repr=False)
@@ -119,6 +133,30 @@ class Story:
         elif self._lead is not None and standing is not None and lead_rank(standing) < lead_rank(self._lead):
             self._lead = standing
         self.last_activity = max(self.last_activity, member.updated_at)
+
+    def take(self, item_id: str) -> Member:
+        """Remove a member (an editor moves it to another story); its source's standing follows."""
+        member = self.members.pop(item_id)
+        items = self._by_source[member.source]
+        items.remove(item_id)
+        standing = standing_of(self.members[item] for item in items)
+        if not items:
+            del self._by_source[member.source]
+        if standing is None:
+            self.standings.pop(member.source, None)
+        else:
+            self.standings[member.source] = standing
+        self._lead = None
+        return member
+
+    def group_of(self, member: Member) -> str:
+        """The clustering group ``member`` counts in: its own, or this story's."""
+        return member.group or self.story_id
+
+    @property
+    def live(self) -> bool:
+        """Neither an expired stub nor a merged one."""
+        return not self.closed and self.merged_into is None
 
     def lead(self) -> Standing | None:
         """The standing of the lead source (see :mod:`stoppress.ticker.lead`), kept up to date as members change."""
@@ -175,6 +213,10 @@ class Story:
             "last": self.last_event,
             "cause": self.cause,
             "shown": None if shown is None else {"view": shown.view, "lead": [shown.lead_id, shown.lead_version]},
+            "ed": self.overrides.to_record(),
+            "into": self.merged_into,
+            "merged": self.merged,
+            "groups": self.groups,
         }
 
     @classmethod
@@ -201,6 +243,10 @@ class Story:
             closed=record["closed"],
             last_event=record["last"],
             cause=record["cause"],
+            overrides=Overrides.from_record(record.get("ed")),
+            merged_into=record.get("into"),
+            merged=list(record.get("merged", ())),
+            groups=list(record.get("groups", ())),
         )
         for member in sorted(members, key=lambda m: (m.joined_at, m.item_id)):
             story.put(member)

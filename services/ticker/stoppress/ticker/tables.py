@@ -1,10 +1,11 @@
-"""The desk's durable state: three faust tables backed by changelog topics.
+"""The desk's durable state: four faust tables backed by changelog topics.
 
 - ``seen``: item versions and canonical URLs already seen (:mod:`~stoppress.ticker.dedupe`);
 - ``stories``: every live story, a header and one record per member with
   its clustering signature (:mod:`~stoppress.ticker.story`), from which the
   story index is rebuilt;
-- ``held``: embargoed items (:mod:`~stoppress.ticker.embargo`).
+- ``held``: embargoed items (:mod:`~stoppress.ticker.embargo`);
+- ``editorial``: editors' applied commands and cannot-links (:mod:`~stoppress.ticker.editorial`).
 
 Each table is co-partitioned with the desk topic: a value is written to the
 changelog partition of the desk partition being processed, and faust
@@ -38,7 +39,7 @@ from faust.types import TableT
 from stoppress.ticker.desk import DeskTables
 from stoppress.ticker.settings import TickerSettings
 
-TABLE_NAMES: tuple[str, ...] = ("seen", "stories", "held")
+TABLE_NAMES: tuple[str, ...] = ("seen", "stories", "held", "editorial")
 
 ChangelogSend = Callable[[str, bytes, bytes | None, int], Awaitable[object]]
 """Sends one record (topic, key, value or ``None`` for a tombstone, partition) through the app's producer."""
@@ -56,6 +57,7 @@ class TickerTables:
     seen: TableT[bytes, bytes]
     stories: TableT[bytes, bytes]
     held: TableT[bytes, bytes]
+    editorial: TableT[bytes, bytes]
 
     def for_partition(self, partition: int, send: ChangelogSend) -> PartitionState:
         """The slices of the tables that belong to desk partition ``partition``, flushed through ``send``."""
@@ -63,6 +65,7 @@ class TickerTables:
             seen=TableSlice(self.seen, partition, send),
             stories=TableSlice(self.stories, partition, send),
             held=TableSlice(self.held, partition, send),
+            editorial=TableSlice(self.editorial, partition, send),
         )
 
 
@@ -73,15 +76,16 @@ class PartitionState:
     seen: TableSlice
     stories: TableSlice
     held: TableSlice
+    editorial: TableSlice
 
     @property
     def tables(self) -> DeskTables:
         """The slices as the desk sees them."""
-        return DeskTables(seen=self.seen, stories=self.stories, held=self.held)
+        return DeskTables(seen=self.seen, stories=self.stories, held=self.held, editorial=self.editorial)
 
     async def flush(self) -> None:
         """Apply the held-back writes to the tables and send them to the changelogs."""
-        for view in (self.seen, self.stories, self.held):
+        for view in (self.seen, self.stories, self.held, self.editorial):
             await view.flush()
 
 
@@ -101,6 +105,7 @@ def declare_tables(app: faust.App, settings: TickerSettings) -> TickerTables:
         seen=table("seen", "item versions and canonical URLs already seen"),
         stories=table("stories", "live stories: headers and members with clustering signatures"),
         held=table("held", "embargoed items waiting for release"),
+        editorial=table("editorial", "editors' applied commands and cannot-links"),
     )
 
 

@@ -9,6 +9,10 @@
 ``stoppress_ticker_stalls_total``               partitions found not delivering and resumed, by ``topic``
 ``stoppress_ticker_processing_seconds``         ingest's receipt → the desk's decision (s)
 ``stoppress_ticker_desk_seconds``               time the pure desk spent on one headline (s)
+``stoppress_ticker_desk_commands_total``        editors' commands decided, by ``action`` and ``code``
+                                                (200 applied, 404, 409, 422; repeats are not counted)
+``stoppress_ticker_corrections_total``          editors' merges and splits applied, by ``kind``: with
+                                                ``headlines_processed``, corrections per 1,000 headlines
 =============================================  =====================================================
 """
 
@@ -63,6 +67,18 @@ class TickerMetrics:
             "stoppress_ticker_desk_seconds",
             "Time the pure desk spent on one headline (s)",
             buckets=_DESK_BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "stoppress_ticker_desk_commands",
+            "Editors' commands decided (repeats of a command id not counted)",
+            ["action", "code"],
+            registry=self.registry,
+        )
+        self.corrections = Counter(
+            "stoppress_ticker_corrections",
+            "Editors' corrections of the clusterer applied (merges and splits)",
+            ["kind"],
             registry=self.registry,
         )
         self.registry.register(_LagCollector(lag))

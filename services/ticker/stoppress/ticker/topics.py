@@ -4,9 +4,12 @@
 spread over its partitions and coverage of one event by two sources lands on
 different partitions. Clustering needs every item that may belong to a story
 in one place, so the *intake* agent re-keys each valid headline by its desk
-(:func:`stoppress.ticker.desk.desk_key`, the primary language subtag) into
+(:func:`stoppress.ticker.book.desk_key`, the primary language subtag) into
 the internal *desk* topic, whose partitions the *desk* agent and its tables
-share (see ``docs/ranking.md``, "Partitioning").
+share (see ``docs/ranking.md``, "Partitioning"). Editors' commands take the
+same road: the *commands* agent forwards each one from ``desk.commands`` into
+the desk partition of its story, so it is applied in order with the story's
+headlines (``docs/desk.md``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from dataclasses import dataclass, replace
 
 import faust
 
-from stoppress.shared.topics import HEADLINES_DLQ, HEADLINES_RAW, TICKER_EVENTS, TICKER_STORIES, TOPICS, TopicSpec
+from stoppress.shared.topics import (
+    DESK_COMMANDS,
+    DESK_OUTCOMES,
+    DESK_STORIES,
+    HEADLINES_DLQ,
+    HEADLINES_RAW,
+    TICKER_EVENTS,
+    TICKER_STORIES,
+    TOPICS,
+    TopicSpec,
+)
 from stoppress.ticker.settings import TickerSettings
 
 DESK_RETENTION_S = 7 * 24 * 3600.0
@@ -23,6 +36,11 @@ DESK_RETENTION_S = 7 * 24 * 3600.0
 
 TICK_KEY = b"\x00tick"
 """Key of clock ticks on the desk topic (a desk key is a language subtag, never this)."""
+
+RECORD_KIND = "stoppress-record"
+"""Header naming what a desk-topic record is when it is not a headline (a tick has its own key)."""
+COMMAND_KIND = b"command"
+""":data:`RECORD_KIND` of an editor's command forwarded from ``desk.commands``, keyed by its story's desk."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,9 @@ class TickerTopics:
     events: faust.TopicT
     stories: faust.TopicT
     dlq: faust.TopicT
+    commands: faust.TopicT
+    outcomes: faust.TopicT
+    desk_stories: faust.TopicT
 
 
 def declare_topics(app: faust.App, settings: TickerSettings) -> TickerTopics:
@@ -56,6 +77,9 @@ def declare_topics(app: faust.App, settings: TickerSettings) -> TickerTopics:
         events=external(settings.events_topic, specs[settings.events_topic]),
         stories=external(settings.stories_topic, specs[settings.stories_topic]),
         dlq=external(settings.dlq_topic, specs[settings.dlq_topic]),
+        commands=external(settings.commands_topic, specs[settings.commands_topic]),
+        outcomes=external(settings.outcomes_topic, specs[settings.outcomes_topic]),
+        desk_stories=external(settings.desk_stories_topic, specs[settings.desk_stories_topic]),
     )
 
 
@@ -69,6 +93,9 @@ def shared_topic_specs(settings: TickerSettings) -> dict[str, TopicSpec]:
             (settings.events_topic, TICKER_EVENTS),
             (settings.stories_topic, TICKER_STORIES),
             (settings.dlq_topic, HEADLINES_DLQ),
+            (settings.commands_topic, DESK_COMMANDS),
+            (settings.outcomes_topic, DESK_OUTCOMES),
+            (settings.desk_stories_topic, DESK_STORIES),
         )
     }
 
