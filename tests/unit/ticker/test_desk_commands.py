@@ -193,11 +193,15 @@ def test_an_item_split_out_never_rejoins_the_story_it_left() -> None:
     two_hours = DeskPolicy(lifecycle=LifecyclePolicy(story_window_s=2 * 3600))
     desk = Desk(DeskTables({}, {}, {}, {}), AuthorityBook(default=0.5), two_hours)
     quake = story(desk, QUAKE)
-    desk.handle(headline("ap", "9", QUAKE, minutes=0.1), at(0.1))
-    applied(apply(desk, "split", quake, minutes=1, item="ap:9"))
-    desk.handle(headline(version=2, minutes=100), at(100))
-    assert [e.type for e in desk.tick(at(121))] == ["story.expire"], "the story the item was split into ends"
-    back = desk.handle(headline("ap", "9", QUAKE, version=3, minutes=122), at(122))
+    tsunami = QUAKE + ", tsunami feared"
+    [joined] = desk.handle(headline("ap", "9", tsunami, minutes=0.1), at(0.1))
+    assert joined.story.story_id == quake
+    created = apply(desk, "split", quake, minutes=1, item="ap:9").outcome.created
+    [kept] = desk.handle(headline("bbc", "5", QUAKE, minutes=100), at(100))
+    assert kept.story.story_id == quake
+    ended = [e.story.story_id for e in desk.tick(at(121)) if e.type == "story.expire"]
+    assert ended == [created], "the story the item was split into ends; the one it left goes on"
+    back = desk.handle(headline("ap", "9", tsunami, version=3, minutes=122), at(122))
     assert [(e.type, e.story.story_id == quake) for e in back] == [("story.new", False)]
 
 

@@ -1,4 +1,5 @@
-"""Properties of the desk over random newsroom traffic: ids, ordering and crash-rebuild equivalence."""
+"""Properties of the desk over random newsroom traffic (editors' commands included): ids, ordering and
+crash-rebuild equivalence."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stoppress.shared.models import Headline, TickerEvent
+from stoppress.shared.models import DeskCommand, Headline, TickerEvent
 from stoppress.ticker.authority import AuthorityBook
 from stoppress.ticker.desk import Desk, DeskTables
 from tests.unit.ticker.builders import BANKRUPTCY, QUAKE, VOLCANO, at, headline
@@ -29,6 +30,22 @@ class Tick:
     minute: float
 
 
+@dataclass(frozen=True)
+class Edit:
+    """An editor's command on the ``story``-th story seen so far (``other``: the story or item it names)."""
+
+    number: int
+    action: str
+    story: int
+    other: int
+    minute: float
+
+
+ACTIONS = st.sampled_from(
+    ["kill", "restore", "level", "level-for", "hold", "clear", "pin", "unpin", "edit", "merge", "split", "unmerge"]
+)
+
+
 GAPS = st.sampled_from([0.0, 0.1, 0.5, 3.0, 45.0, 600.0])
 SOURCE = st.sampled_from(SOURCES)
 GUID = st.sampled_from(["1", "2", "3"])
@@ -42,16 +59,23 @@ FOREVER = 10 * 24 * 60
 """Minutes after which every story of a traffic sample has been released and then expired (two ticks)."""
 
 
+Step = Arrival | Tick | Edit
+
+
 @st.composite
-def traffic(draw: st.DrawFn) -> list[Arrival | Tick]:
-    """Arrivals (new items, new versions, repeats, cancels, withholds, embargoes) and ticks, in time order."""
+def traffic(draw: st.DrawFn) -> list[Step]:
+    """Arrivals (new items, new versions, repeats, cancels, withholds, embargoes), editors' commands and ticks,
+    in time order."""
     minute = 0.0
     versions: dict[str, int] = defaultdict(int)
-    steps: list[Arrival | Tick] = []
-    for _ in range(draw(st.integers(1, 30))):
+    steps: list[Step] = []
+    for number in range(draw(st.integers(1, 30))):
         minute += draw(GAPS)
         if draw(st.booleans()) and steps:
             steps.append(Tick(minute))
+            continue
+        if draw(st.integers(0, 3)) == 0:
+            steps.append(Edit(number, draw(ACTIONS), draw(st.integers(0, 9)), draw(st.integers(0, 9)), minute))
             continue
         source, guid = draw(SOURCE), draw(GUID)
         key = f"{source}:{guid}"
@@ -71,24 +95,49 @@ def traffic(draw: st.DrawFn) -> list[Arrival | Tick]:
     return steps
 
 
-def run(desk: Desk, steps: Sequence[Arrival | Tick]) -> list[TickerEvent]:
+def run(desk: Desk, steps: Sequence[Step], known: list[str] | None = None) -> list[TickerEvent]:
+    """Feed ``steps`` to ``desk``; ``known`` (updated) lists the stories seen so far, which edits pick from."""
+    known = [] if known is None else known
     events: list[TickerEvent] = []
     for step in steps:
         if isinstance(step, Arrival):
-            events += desk.handle(step.item, at(step.minute))
+            caused = desk.handle(step.item, at(step.minute))
+        elif isinstance(step, Edit):
+            edit = edit_command(step, known)
+            caused = [] if edit is None else desk.command(edit, at(step.minute)).events
         else:
-            events += desk.tick(at(step.minute))
+            caused = desk.tick(at(step.minute))
+        known += [e.story.story_id for e in caused if e.story.story_id not in known]
+        events += caused
     return events
 
 
+def edit_command(step: Edit, known: list[str]) -> DeskCommand | None:
+    """The command ``step`` stands for, on stories seen so far (``None`` before there is any)."""
+    if not known:
+        return None
+    action, story_id, other = step.action, known[step.story % len(known)], known[step.other % len(known)]
+    fields: dict[str, object] = {
+        "level": {"level": "flash"}, "level-for": {"level": "breaking", "until": at(step.minute + 30)},
+        "hold": {"level": "urgent"}, "edit": {"headline": "Corrected by the desk"}, "merge": {"into": other},
+        "split": {"item": f"{SOURCES[step.other % len(SOURCES)]}:{1 + step.other % 3}"}, "unmerge": {"item": other},
+    }.get(action, {})
+    if action == "merge" and other == story_id:
+        return None
+    return DeskCommand(
+        command_id=f"cmd-{step.number:06d}", action=action.partition("-")[0].replace("unmerge", "split"),
+        story_id=story_id, desk="en", editor="alice", reason="test", issued_at=at(step.minute), **fields,
+    )  # type: ignore[arg-type]
+
+
 def fresh() -> tuple[Desk, DeskTables]:
-    tables = DeskTables({}, {}, {})
+    tables = DeskTables({}, {}, {}, {})
     return Desk(tables, AuthorityBook()), tables
 
 
 @settings(max_examples=100, deadline=None)
 @given(traffic())
-def test_event_ids_are_unique_and_each_story_is_a_valid_sequence(steps: list[Arrival | Tick]) -> None:
+def test_event_ids_are_unique_and_each_story_is_a_valid_sequence(steps: list[Step]) -> None:
     desk, _ = fresh()
     events = run(desk, steps) + desk.tick(at(FOREVER)) + desk.tick(at(2 * FOREVER))
     assert len({e.event_id for e in events}) == len(events)
@@ -107,7 +156,7 @@ def test_event_ids_are_unique_and_each_story_is_a_valid_sequence(steps: list[Arr
 @settings(max_examples=100, deadline=None)
 @given(traffic(), st.data())
 def test_a_desk_rebuilt_from_its_tables_publishes_what_the_original_would(
-    steps: list[Arrival | Tick], data: st.DataObject
+    steps: list[Step], data: st.DataObject
 ) -> None:
     """Crash anywhere, rebuild from the tables: the same arrivals give the same events.
 
@@ -117,11 +166,13 @@ def test_a_desk_rebuilt_from_its_tables_publishes_what_the_original_would(
     compared as a set.
     """
     cut = data.draw(st.integers(0, len(steps)))
-    arrivals_after = [s for s in steps[cut:] if isinstance(s, Arrival)]
+    arrivals_after = [s for s in steps[cut:] if not isinstance(s, Tick)]
     original, tables = fresh()
-    run(original, steps[:cut])
-    rebuilt = Desk(DeskTables(dict(tables.seen), dict(tables.stories), dict(tables.held)), AuthorityBook())
+    known: list[str] = []
+    run(original, steps[:cut], known)
+    copies = (dict(tables.seen), dict(tables.stories), dict(tables.held), dict(tables.editorial))
+    rebuilt = Desk(DeskTables(*copies), AuthorityBook())
     assert rebuilt.showing() == original.showing()
-    assert run(rebuilt, arrivals_after) == run(original, arrivals_after)
+    assert run(rebuilt, arrivals_after, list(known)) == run(original, arrivals_after, list(known))
     for end in (at(FOREVER), at(2 * FOREVER)):
         assert {e.event_id for e in rebuilt.tick(end)} == {e.event_id for e in original.tick(end)}

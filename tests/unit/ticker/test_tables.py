@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from stoppress.ticker.authority import AuthorityBook
 from stoppress.ticker.desk import Desk
-from stoppress.ticker.tables import PartitionState, TableSlice
+from stoppress.ticker.tables import TABLE_NAMES, PartitionState, TableSlice
 from tests.unit.ticker.builders import headline
 
 
@@ -65,7 +65,7 @@ def test_partitions_do_not_see_each_others_keys() -> None:
 
 
 async def test_a_desk_runs_on_slices_and_is_rebuilt_from_them() -> None:
-    tables = {name: StandInTable() for name in ("seen", "stories", "held")}
+    tables = {name: StandInTable() for name in TABLE_NAMES}
 
     def state(partition: int) -> PartitionState:
         return PartitionState(**{name: slice_of(table, partition) for name, table in tables.items()})
