@@ -42,8 +42,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from stoppress.cli.localkafka import LocalKafka
 from stoppress.cli.processes import ServiceProcess, free_ports
-from stoppress.ingest.keys import hash_key
 from stoppress.shared.kafka import group_free_consumer
+from stoppress.shared.keys import hash_key
 from stoppress.shared.topics import HEADLINES_RAW, TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,9 +18,9 @@ from aiokafka import TopicPartition
 
 from stoppress.cli.localkafka import LocalKafka
 from stoppress.cli.processes import ServiceProcess, free_port
-from stoppress.ingest.keys import hash_key
 from stoppress.shared.codec import decode
 from stoppress.shared.kafka import group_free_consumer
+from stoppress.shared.keys import hash_key
 from stoppress.shared.models import Headline
 from stoppress.shared.topics import HEADLINES_RAW, TOPICS
 

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stoppress.ingest.keys import hash_key
 from stoppress.ingest.ninjs import ninjs_to_fields
 from stoppress.ingest.problems import RefusalError
 from stoppress.ingest.sources import Source, SourceRegistry
@@ -21,6 +20,7 @@ from stoppress.ingest.submission import (
     headline_from_item,
     parse_submission,
 )
+from stoppress.shared.keys import hash_key
 from stoppress.shared.models import Headline
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ninjs"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from stoppress.ingest.keys import hash_key, key_label, new_key
 from stoppress.ingest.problems import RefusalError
 from stoppress.ingest.sanitize import Attribution
 from stoppress.ingest.sources import (
@@ -18,6 +17,7 @@ from stoppress.ingest.sources import (
     demo_source,
     load_sources_file,
 )
+from stoppress.shared.keys import hash_key, key_label, new_key
 
 TOML = """
 [[sources]]

@@ -21,17 +21,17 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from stoppress.ingest.keys import hash_key, key_label
 from stoppress.ingest.metrics import IngestMetrics, RefusalReason
 from stoppress.ingest.openapi import openapi_document
 from stoppress.ingest.problems import PROBLEM_CONTENT_TYPE, BrokerUnavailableError, Problem, RefusalError
 from stoppress.ingest.publisher import HeadlinePublisher
-from stoppress.ingest.ratelimit import RateLimiter, retry_after_header
 from stoppress.ingest.settings import IngestSettings
 from stoppress.ingest.sources import Source, SourceRegistry
 from stoppress.ingest.submission import format_for_media_type, headline_from_item, parse_submission
+from stoppress.shared.keys import hash_key, key_label
 from stoppress.shared.metrics import render
 from stoppress.shared.models import Headline
+from stoppress.shared.ratelimit import RateLimiter, retry_after_header
 
 log = logging.getLogger(__name__)
 

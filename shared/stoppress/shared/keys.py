@@ -1,12 +1,12 @@
-"""API keys: how they are made and how they are stored (hashed, never in clear).
+"""API keys (sources' keys for ingest, editors' keys for the desk): how they are made and stored (hashed).
 
 Keys are long random secrets, so one unsalted SHA-256 is enough to store
 them (a password needs a slow hash because people choose guessable ones; a
 32-byte random key cannot be guessed). Logs name a key by the first
 characters of its hash only.
 
-``python -m stoppress.ingest.keys`` prints a new key and the hash to put in
-the sources file.
+``python -m stoppress.shared.keys`` prints a new key and the hash to put in
+the sources file (or the editors file).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def key_label(key_hash: str) -> str:
 
 
 def main() -> None:
-    """Print a new key and its hash (give the key to the source, put the hash in the sources file)."""
+    """Print a new key and its hash (give the key to its owner, put the hash in the sources or editors file)."""
     key = new_key()
     print(f"key:  {key}\nhash: {hash_key(key)}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stoppress.ingest.ratelimit import RateLimiter, retry_after_header
+from stoppress.shared.ratelimit import RateLimiter, retry_after_header
 
 
 def test_a_burst_is_allowed_then_the_rate_applies() -> None:
