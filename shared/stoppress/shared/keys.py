@@ -14,9 +14,23 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 HASH_PREFIX = "sha256:"
 KEY_HASH_PATTERN = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def check_key_hash(value: str) -> str:
+    """A stored key: ``sha256:`` and 64 lowercase hex digits."""
+    if not KEY_HASH_PATTERN.match(value):
+        raise ValueError("must be 'sha256:' and 64 lowercase hex digits (see python -m stoppress.shared.keys)")
+    return value
+
+
+KeyHash = Annotated[str, AfterValidator(check_key_hash)]
+"""A configuration field holding a key's hash (:func:`hash_key`), never the key."""
 
 
 def hash_key(key: str) -> str:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Literal
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from stoppress.shared.codec import encode
-from stoppress.shared.models import MetricsSnapshot
+from stoppress.shared.models import MetricsSnapshot, Service
 from stoppress.shared.topics import OPS_METRICS
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,7 @@ def flatten(registry: CollectorRegistry) -> dict[str, float]:
 
 
 def snapshot(
-    registry: CollectorRegistry, service: Literal["ingest", "ticker", "push"], instance: str
+    registry: CollectorRegistry, service: Service, instance: str
 ) -> MetricsSnapshot:
     """The current values of ``registry`` as an ``ops.metrics`` record."""
     return MetricsSnapshot(service=service, instance=instance, at=datetime.now(UTC), samples=flatten(registry))
@@ -55,7 +54,7 @@ def snapshot(
 async def publish_forever(
     producer: AIOKafkaProducer,
     registry: CollectorRegistry,
-    service: Literal["ingest", "ticker", "push"],
+    service: Service,
     instance: str,
     interval_s: float = 2.0,
 ) -> None:

@@ -208,6 +208,10 @@ def event_id_for(story_id: str, revision: int) -> str:
     return f"{story_id}@{revision}"
 
 
+Service = Literal["ingest", "ticker", "push", "desk"]
+"""The services that publish ``ops.metrics``."""
+
+
 class MetricsSnapshot(_Contract):
     """One service instance's metrics at one moment (the value of ``ops.metrics``).
 
@@ -217,7 +221,7 @@ class MetricsSnapshot(_Contract):
     from what ``/metrics`` serves.
     """
 
-    service: Literal["ingest", "ticker", "push", "desk"]
+    service: Service
     instance: Annotated[str, Field(min_length=1, max_length=128)]
     at: AwareDatetime
     samples: dict[str, float]

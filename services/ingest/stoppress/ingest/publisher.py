@@ -32,7 +32,7 @@ from aiokafka.errors import KafkaError
 
 from stoppress.ingest.problems import BrokerUnavailableError
 from stoppress.shared.codec import encode
-from stoppress.shared.kafka import durable_producer
+from stoppress.shared.kafka import durable_producer, stop_producer_within
 from stoppress.shared.models import Headline
 from stoppress.shared.topics import HEADLINES_RAW
 
@@ -89,7 +89,7 @@ class HeadlinePublisher:
             self._connected.set()
             await self._watch(producer)
             log.warning("replacing the Kafka producer: the broker stopped answering")
-            await _stop_within(producer, DROP_PRODUCER_S)
+            await stop_producer_within(producer, DROP_PRODUCER_S)
 
     async def _watch(self, producer: AIOKafkaProducer) -> None:
         """Return once ``producer`` is given up: by a failed write, or by a failed probe while idle."""
@@ -117,7 +117,7 @@ class HeadlinePublisher:
                 await producer.start()
             except (KafkaError, OSError) as exc:
                 log.warning("broker not reachable at %s (%s); retrying in %.1f s", self._bootstrap, exc, delay_s)
-                await _stop_within(producer, DROP_PRODUCER_S)
+                await stop_producer_within(producer, DROP_PRODUCER_S)
                 await asyncio.sleep(delay_s)
                 delay_s = min(CONNECT_RETRY_MAX_S, delay_s * 2)
                 continue
@@ -178,7 +178,7 @@ class HeadlinePublisher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintainer
         if self._producer is not None:
-            await _stop_within(self._producer, STOP_PRODUCER_S)
+            await stop_producer_within(self._producer, STOP_PRODUCER_S)
             self._producer = None
 
 
@@ -196,27 +196,3 @@ def _retrieve_outcome(delivery: asyncio.Future[object]) -> None:
     """Mark a delivery's late failure as seen: its client already got a 503."""
     if not delivery.cancelled():
         delivery.exception()
-
-
-async def _stop_within(producer: AIOKafkaProducer, timeout_s: float) -> None:
-    """Stop ``producer``, flushing for at most ``timeout_s``; then abort what is left.
-
-    aiokafka has no abort: an idempotent producer retries records for an
-    unreachable leader forever, so its sender task is cancelled by hand.
-    """
-    try:
-        async with asyncio.timeout(timeout_s):
-            await producer.stop()
-        return
-    except TimeoutError:
-        log.warning("Kafka producer did not flush within %.0f s; dropping its unacknowledged records", timeout_s)
-    except (KafkaError, OSError) as exc:
-        log.warning("Kafka producer stopped with an error: %s", exc)
-    sender_task = getattr(getattr(producer, "_sender", None), "sender_task", None)
-    if sender_task is not None:
-        sender_task.cancel()
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(timeout_s):
-            if sender_task is not None:
-                await asyncio.wait([sender_task])
-            await producer.client.close()

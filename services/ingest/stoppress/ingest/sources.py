@@ -26,26 +26,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stoppress.ingest.problems import IngestError, RefusalError, forbidden, invalid_field
 from stoppress.ingest.sanitize import Attribution, UncleanTextError, clean_text
 from stoppress.shared.codec import describe_validation_error
-from stoppress.shared.keys import KEY_HASH_PATTERN, hash_key
+from stoppress.shared.keys import KeyHash, hash_key
 from stoppress.shared.models import HttpUrl, Slug, Tag
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo desk"
 DEMO_AUTHORITY = 0.5
-
-
-def _check_key_hash(value: str) -> str:
-    if not KEY_HASH_PATTERN.match(value):
-        raise ValueError("must be 'sha256:' and 64 lowercase hex digits (see python -m stoppress.shared.keys)")
-    return value
-
-
-KeyHash = Annotated[str, AfterValidator(_check_key_hash)]
 
 
 class FeedConfig(BaseModel):
