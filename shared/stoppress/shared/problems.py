@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PROBLEM_CONTENT_TYPE", "FieldProblem", "Problem"]
+__all__ = ["PROBLEM_CONTENT_TYPE", "FieldProblem", "Problem", "problem_text"]
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 _TYPE_PREFIX = "urn:stoppress:problem:"
@@ -60,3 +60,14 @@ class Problem:
             body["errors"] = [error.as_json() for error in self.errors]
         body.update(self.extra)
         return body
+
+
+def problem_text(status: int, body: Any) -> str:
+    """A problem+json answer as one readable paragraph for a terminal: the detail, then each field's problem."""
+    if not isinstance(body, dict):
+        return f"HTTP {status}"
+    lines = [f"{body.get('title', 'refused')} ({status}): {body.get('detail', '')}"]
+    for error in body.get("errors", []):
+        if isinstance(error, dict):
+            lines.append(f"  {error.get('field')}: {error.get('message')} [{error.get('rule')}]")
+    return "\n".join(lines)

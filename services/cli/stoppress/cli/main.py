@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = (
     "stoppress.cli.localkafka",
     "stoppress.cli.topics",
     "stoppress.cli.dlq",
+    "stoppress.cli.desk",
 )
 
 

@@ -3,6 +3,8 @@
 Each service reads its own settings from the environment (see its
 ``settings.py``); these subcommands only pick which one runs, so that a
 container or a process manager needs nothing but the ``stoppress`` command.
+The editor's desk service runs with ``stoppress desk serve`` (``stoppress
+desk`` is also the editors' command line, :mod:`stoppress.cli.desk`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The local Stop Press stack: ingest, ticker and push as separate processes on one broker.
+"""The local Stop Press stack: ingest, ticker, push and the editor's desk as separate processes on one broker.
 
 One definition of "the stack" serves ``stoppress up``, the end-to-end test
 fixtures and the benchmarks. The environment variable names below are the
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stoppress.cli.processes import ServiceProcess
 
-DEFAULT_PORTS = {"push": 8080, "ingest": 8081, "ticker": 6066}
+DEFAULT_PORTS = {"push": 8080, "ingest": 8081, "desk": 8082, "ticker": 6066}
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,13 @@ class StackConfig:
     bootstrap: str
     demo_key: str
     data_dir: Path
+    demo_editor_key: str | None = None
+    """The key of the desk's ``demo-editor``; unset, the desk has no editor (configure them, docs/desk.md)."""
     host: str = "127.0.0.1"
     ingest_port: int = DEFAULT_PORTS["ingest"]
     ticker_port: int = DEFAULT_PORTS["ticker"]
     push_port: int = DEFAULT_PORTS["push"]
+    desk_port: int = DEFAULT_PORTS["desk"]
     log_dir: Path | None = None
     """Unset: service output is echoed to the terminal behind ``[name]``."""
 
@@ -46,9 +49,13 @@ class StackConfig:
     def ticker_url(self) -> str:
         return f"http://{self.host}:{self.ticker_port}"
 
+    @property
+    def desk_url(self) -> str:
+        return f"http://{self.host}:{self.desk_port}"
+
 
 class Stack:
-    """The three services of one local stack; start in dependency order, stop in reverse."""
+    """The four services of one local stack; start in dependency order, stop in reverse."""
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
@@ -79,6 +86,10 @@ class Stack:
                 "STOPPRESS_INGEST_STATE_DIR": str(config.data_dir / "ingest"),
             },
         )
+        desk_env = {**common, "STOPPRESS_DESK_HOST": config.host, "STOPPRESS_DESK_PORT": str(config.desk_port)}
+        if config.demo_editor_key:
+            desk_env["STOPPRESS_DESK_DEMO_EDITOR_KEY"] = config.demo_editor_key
+        self.desk = self._service("desk", f"{config.desk_url}/readyz", desk_env)
 
     def _service(self, name: str, health_url: str, env: dict[str, str]) -> ServiceProcess:
         log_path = None if self.config.log_dir is None else self.config.log_dir / f"{name}.log"
@@ -87,7 +98,7 @@ class Stack:
     @property
     def services(self) -> tuple[ServiceProcess, ...]:
         """Start order: the ticker first (it must be consuming before headlines arrive), ingest last."""
-        return (self.ticker, self.push, self.ingest)
+        return (self.ticker, self.push, self.desk, self.ingest)
 
     def start(self, timeout_s: float = 90.0) -> None:
         """Start every service and wait until each is healthy (ready, for push)."""

@@ -1,9 +1,10 @@
 """``stoppress up``: the whole stack on this machine, until Ctrl-C.
 
 Starts a local Kafka broker (unless one is given), creates the topics, starts
-ticker, push and ingest as separate processes, prints the URLs and the demo
-source's API key, and with ``--demo`` replays real headlines so the page comes
-alive. Ctrl-C (or any service dying) stops everything, broker included.
+ticker, push, the editor's desk and ingest as separate processes, prints the
+URLs, the demo source's API key and the demo editor's key, and with ``--demo``
+replays real headlines so the page comes alive. Ctrl-C (or any service dying)
+stops everything, broker included.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class UpSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="STOPPRESS_", extra="ignore")
 
     demo_key: str | None = Field(None, description="API key of the local 'demo' source; generated when unset")
+    demo_editor_key: str | None = Field(
+        None, description="Key of the desk's 'demo-editor'; generated when unset"
+    )
     kafka_bootstrap: str | None = Field(
         None,
         validation_alias=AliasChoices("STOPPRESS_KAFKA_BOOTSTRAP"),
@@ -62,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C: services and broker too
     settings = UpSettings()
     demo_key = settings.demo_key or secrets.token_urlsafe(24)
+    demo_editor_key = settings.demo_editor_key or secrets.token_urlsafe(24)
     data_dir: Path = args.data_dir.resolve()
     broker: LocalKafka | None = None
     stack: Stack | None = None
@@ -79,13 +84,13 @@ def run(args: argparse.Namespace) -> int:
             bootstrap = broker.bootstrap
         _say(f"Kafka ready at {bootstrap}; creating topics")
         LocalKafka.create_topics_on(bootstrap)
-        config = StackConfig(bootstrap=bootstrap, demo_key=demo_key, data_dir=data_dir)
+        config = StackConfig(bootstrap=bootstrap, demo_key=demo_key, data_dir=data_dir, demo_editor_key=demo_editor_key)
         stack = Stack(config)
-        _say("starting ticker, push and ingest")
+        _say("starting ticker, push, desk and ingest")
         stack.start()
         if args.demo:
             replay = _start_replay(args, config)
-        _print_welcome(config, demo_key, args.demo)
+        _print_welcome(config, demo_key, demo_editor_key, args.demo)
         return _watch(stack, replay)
     except ServiceError as exc:
         _say(f"a service failed to start: {exc}")
@@ -118,7 +123,7 @@ def _start_replay(args: argparse.Namespace, config: StackConfig) -> ServiceProce
     return replay
 
 
-def _print_welcome(config: StackConfig, demo_key: str, demo: bool) -> None:
+def _print_welcome(config: StackConfig, demo_key: str, demo_editor_key: str, demo: bool) -> None:
     lines = [
         "",
         "  Stop Press is up.",
@@ -127,11 +132,14 @@ def _print_welcome(config: StackConfig, demo_key: str, demo: bool) -> None:
         f"    WebSocket        {config.ws_url}",
         f"    SSE              {config.push_url}/v1/sse",
         f"    ingest API       {config.ingest_url}/v1/headlines  (OpenAPI: {config.ingest_url}/v1/openapi.json)",
+        f"    editor's desk    {config.desk_url}/desk  (API: {config.desk_url}/v1/openapi.json)",
         f"    demo source key  {demo_key}",
+        f"    demo editor key  {demo_editor_key}",
         "",
         "  Try, in another terminal:",
         f"    STOPPRESS_DEMO_KEY={demo_key} stoppress post 'Hello from Stop Press' --urgency 2",
         "    stoppress tail",
+        f"    STOPPRESS_EDITOR_KEY={demo_editor_key} stoppress desk list",
         "",
         "  Replaying real headlines (--demo)." if demo else "  Add --demo to replay real headlines.",
         "  Ctrl-C stops everything.",

@@ -17,6 +17,8 @@ from typing import Any, Self
 import aiohttp
 import orjson
 
+from stoppress.shared.problems import problem_text
+
 DEFAULT_INGEST_URL = "http://127.0.0.1:8081"
 JSON = "application/json"
 NINJS = "application/ninjs+json"
@@ -33,12 +35,7 @@ class IngestAnswer:
     @property
     def problem_text(self) -> str:
         """The refusal as one readable paragraph: the detail and each field's problem."""
-        if not isinstance(self.body, dict):
-            return f"HTTP {self.status}"
-        lines = [f"{self.body.get('title', 'refused')} ({self.status}): {self.body.get('detail', '')}"]
-        for error in self.body.get("errors", []):
-            lines.append(f"  {error.get('field')}: {error.get('message')} [{error.get('rule')}]")
-        return "\n".join(lines)
+        return problem_text(self.status, self.body)
 
 
 class IngestClient:
