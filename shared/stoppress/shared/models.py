@@ -118,6 +118,12 @@ class _Contract(BaseModel):
     schema_version: SchemaVersion = SCHEMA_VERSION
 
 
+class _Part(BaseModel):
+    """A part of a contract value (versioned with the value that holds it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 class Headline(_Contract):
     """One version of one item from one source (the value of ``headlines.raw``).
 
@@ -293,7 +299,7 @@ class DeskCommand(_Contract):
         return self
 
 
-class FeedbackItem(_Contract):
+class FeedbackItem(_Part):
     """One item as it stood when an editor merged or split its story (labelled data for clustering)."""
 
     item_id: ItemId
@@ -302,7 +308,7 @@ class FeedbackItem(_Contract):
     joined_at: AwareDatetime
 
 
-class ClusterFeedback(_Contract):
+class ClusterFeedback(_Part):
     """An editor's clustering correction: ``merge`` puts ``left`` with ``right``; ``split`` keeps them apart."""
 
     kind: Literal["merge", "split"]
@@ -344,7 +350,7 @@ class DeskOutcome(_Contract):
         return self.code == 200
 
 
-class EditorMark(_Contract):
+class EditorMark(_Part):
     """Who set an override, when, why, and with which command."""
 
     editor: EditorName
@@ -368,7 +374,7 @@ class HeadlineCorrection(EditorMark):
     stale: bool = False
 
 
-class DeskOverrides(_Contract):
+class DeskOverrides(_Part):
     """Every editor override on a story (``None``: not set)."""
 
     killed: EditorMark | None = None
@@ -378,7 +384,7 @@ class DeskOverrides(_Contract):
     edit: HeadlineCorrection | None = None
 
 
-class DeskMember(_Contract):
+class DeskMember(_Part):
     """One item of a story as the desk holds it (its latest version)."""
 
     item_id: ItemId
@@ -394,7 +400,7 @@ class DeskMember(_Contract):
     updated_at: AwareDatetime
 
 
-class ScoreTerms(_Contract):
+class ScoreTerms(_Part):
     """The terms of the score formula (docs/ranking.md, "Score"), each 0-1, and the decay applied to their sum."""
 
     urgency: float

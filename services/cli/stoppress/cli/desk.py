@@ -36,6 +36,7 @@ from stoppress.shared.models import LEVELS
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNITS_S = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+CLEARABLE = ("level", "hold", "edit")
 
 
 class EditorSettings(BaseSettings):
@@ -87,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     hold.add_argument("level", choices=LEVELS)
     hold.set_defaults(func=_run_command, action="hold")
     clear = verbs.add_parser("clear", parents=[acting], help="back to the machine: clear level and hold (or edit)")
-    clear.add_argument("what", nargs="*", choices=("level", "hold", "edit"), help="what to clear (default level, hold)")
+    clear.add_argument("what", nargs="*", metavar="level|hold|edit", help="what to clear (default: level and hold)")
     clear.set_defaults(func=_run_command, action="clear")
     edit = verbs.add_parser("edit", parents=[acting], help="correct the headline (and URL) readers see")
     edit.add_argument("headline")
@@ -114,6 +115,9 @@ def command_body(args: argparse.Namespace) -> dict[str, Any]:
     if action == "level" and args.until is not None:
         body["until"] = args.until
     if action == "clear" and args.what:
+        wrong = sorted(set(args.what) - set(CLEARABLE))
+        if wrong:
+            raise ValueError(f"clear takes {', '.join(CLEARABLE)}, not {', '.join(wrong)}")
         body["clear"] = sorted(set(args.what))
     if action == "edit":
         body["headline"] = args.headline

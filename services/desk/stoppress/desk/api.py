@@ -152,7 +152,7 @@ async def _sent_and_decided(
 
 
 def _answer(outcome: DeskOutcome) -> web.Response:
-    body = {"status": "applied" if outcome.applied else "refused", **outcome.model_dump(mode="json")}
+    body = outcome.model_dump(mode="json")
     if outcome.applied:
         return _json_response(200, body)
     problem = Problem(outcome.code, _OUTCOME_KINDS[outcome.code], "The desk refused the command", outcome.message,
