@@ -1,7 +1,7 @@
 """Real service processes for the fault and scale-out tests, each on its own ports and data folder.
 
 Every process is built by :class:`stoppress.cli.stack.Stack`, so the
-environment variable names of the three services stay in one place; a
+environment variable names of the services stay in one place; a
 :class:`Fleet` only adds settings on top (private topic names, a faust app
 id) and stops every process it started, whatever the test did. The
 session-scoped ``stack`` fixture is never touched.
@@ -64,6 +64,12 @@ class Fleet:
         stack = self._stack(name)
         process = _with_env(stack.ingest, {"STOPPRESS_INGEST_INSTANCE": name, **(env or {})})
         return self._start(process, stack.config.ingest_port, wait)
+
+    def desk(self, name: str, env: Mapping[str, str] | None = None, *, wait: bool = True) -> Replica:
+        """A desk service (its ``demo-editor``'s key is :data:`tests.conftest.EDITOR_KEY`)."""
+        stack = self._stack(name)
+        process = _with_env(stack.desk, {"STOPPRESS_DESK_INSTANCE": name, **(env or {})})
+        return self._start(process, stack.config.desk_port, wait)
 
     def stop_all(self) -> None:
         """Stop every process this fleet started (killed ones are skipped), newest first."""

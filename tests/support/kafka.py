@@ -20,7 +20,17 @@ from stoppress.cli.localkafka import LocalKafka
 from stoppress.shared.codec import decode
 from stoppress.shared.kafka import durable_producer, group_free_consumer
 from stoppress.shared.models import TickerEvent
-from stoppress.shared.topics import HEADLINES_DLQ, HEADLINES_RAW, OPS_METRICS, TICKER_EVENTS, TICKER_STORIES, TOPICS
+from stoppress.shared.topics import (
+    DESK_COMMANDS,
+    DESK_OUTCOMES,
+    DESK_STORIES,
+    HEADLINES_DLQ,
+    HEADLINES_RAW,
+    OPS_METRICS,
+    TICKER_EVENTS,
+    TICKER_STORIES,
+    TOPICS,
+)
 
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
@@ -51,16 +61,39 @@ class PrivateTopics:
     def ops(self) -> str:
         return f"{self.tag}.ops.metrics"
 
+    @property
+    def commands(self) -> str:
+        return f"{self.tag}.desk.commands"
+
+    @property
+    def outcomes(self) -> str:
+        return f"{self.tag}.desk.outcomes"
+
+    @property
+    def desk_stories(self) -> str:
+        return f"{self.tag}.desk.stories"
+
     def ticker_env(self, *, read_shared_raw: bool = False) -> dict[str, str]:
         """The ticker settings naming these topics (``read_shared_raw``: consume the real ``headlines.raw``)."""
         env = {
             "STOPPRESS_TICKER_EVENTS_TOPIC": self.events,
             "STOPPRESS_TICKER_STORIES_TOPIC": self.stories,
             "STOPPRESS_TICKER_DLQ_TOPIC": self.dlq,
+            "STOPPRESS_TICKER_COMMANDS_TOPIC": self.commands,
+            "STOPPRESS_TICKER_OUTCOMES_TOPIC": self.outcomes,
+            "STOPPRESS_TICKER_DESK_STORIES_TOPIC": self.desk_stories,
         }
         if not read_shared_raw:
             env["STOPPRESS_TICKER_HEADLINES_TOPIC"] = self.raw
         return env
+
+    def desk_env(self) -> dict[str, str]:
+        """The desk service settings naming these topics."""
+        return {
+            "STOPPRESS_DESK_COMMANDS_TOPIC": self.commands,
+            "STOPPRESS_DESK_OUTCOMES_TOPIC": self.outcomes,
+            "STOPPRESS_DESK_STORIES_TOPIC": self.desk_stories,
+        }
 
     def push_env(self) -> dict[str, str]:
         """The gateway settings naming these topics."""
@@ -80,6 +113,9 @@ async def create_topics(bootstrap: str, topics: PrivateTopics, *, raw_partitions
         TICKER_STORIES: topics.stories,
         HEADLINES_DLQ: topics.dlq,
         OPS_METRICS: topics.ops,
+        DESK_COMMANDS: topics.commands,
+        DESK_OUTCOMES: topics.outcomes,
+        DESK_STORIES: topics.desk_stories,
     }
     specs = []
     for real, private in renamed.items():
