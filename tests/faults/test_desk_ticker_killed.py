@@ -32,11 +32,10 @@ from stoppress.shared.models import DeskOutcome, DeskStory
 from tests.conftest import EDITOR_KEY
 from tests.faults.fleet import Fleet, Replica
 from tests.faults.newswire import raw_record, uci_headlines
-from tests.faults.test_ticker_killed import by_story, processed, shown, worker_settings
+from tests.faults.test_ticker_killed import by_story, kill_when_busy, shown, worker_settings
 from tests.support.kafka import PrivateTopics, create_topics, produce, read_topic, ticker_events
 
 HEADLINES = 500
-KILL_AFTER = 150
 STREAM_PAUSE_S = 0.03
 COMMAND_PAUSE_S = 0.15
 OPPOSITES = {"pin": "unpin", "unpin": "pin", "kill": "restore", "restore": "kill", "level": "clear", "clear": "level"}
@@ -122,10 +121,8 @@ async def test_commands_answered_as_applied_survive_a_ticker_kill_9_once_each(
     done = asyncio.Event()
     working = asyncio.create_task(editor.work(done))
     writing = asyncio.create_task(produce(bootstrap, topics.raw, stream, pause_s=STREAM_PAUSE_S))
-    while await processed(ticker) < KILL_AFTER:
-        await asyncio.sleep(0.1)
+    await kill_when_busy(ticker)
     in_flight = len(editor.sent)
-    ticker.process.kill()
     killed_at = time.monotonic()
     ticker.process.start()
     await writing
@@ -146,9 +143,13 @@ async def test_commands_answered_as_applied_survive_a_ticker_kill_9_once_each(
     assert any(s.unconfirmed for s in sent), "some command was in flight while the worker was dead"
 
     wanted_events = {event_id for s in applied for event_id in s.events}
+
+
+    def has_them(records: list[Any]) -> bool:
+        return wanted_events <= {e.event_id for e in ticker_events(records)}
+
     events_log, outcomes_log, views_log = await asyncio.gather(
-        read_topic(bootstrap, topics.events, until=lambda records: wanted_events <= {
-            e.event_id for e in ticker_events(records)}, quiet_s=2.0, timeout_s=120.0),  # fmt: skip
+        read_topic(bootstrap, topics.events, until=has_them, quiet_s=2.0, timeout_s=120.0),
         read_topic(bootstrap, topics.outcomes, quiet_s=2.0),
         read_topic(bootstrap, topics.desk_stories, quiet_s=2.0),
     )

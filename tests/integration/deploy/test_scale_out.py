@@ -8,6 +8,12 @@ worker is killed with -9 and more headlines are posted: the other worker
 takes over its partitions (after the ticker's ``session_timeout_s``, 10 s) and
 every headline still becomes a story, for every reader.
 
+An editor works through the kill: right after it, each story of the first
+round (one per desk partition, so half of them on partitions being taken
+over) is pinned through a desk replica, retried with its command id while
+the desk answers 503. Every command must be applied once, and every reader
+must get its event once.
+
 Isolation: ingest always writes the real ``headlines.raw``, so the workers
 read it, but in a consumer group of their own whose offsets are first moved
 to the end of the topic (they skip what other tests posted), and they write
@@ -20,6 +26,7 @@ import asyncio
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -29,11 +36,12 @@ from aiokafka.partitioner import murmur2
 from aiokafka.structs import OffsetAndMetadata
 
 from stoppress.cli.localkafka import LocalKafka
+from stoppress.desk.client import DeskClient
 from stoppress.ingest.client import IngestClient
 from stoppress.shared.client import Stream
 from stoppress.shared.topics import HEADLINES_RAW
 from stoppress.ticker.settings import TickerSettings
-from tests.conftest import DEMO_KEY
+from tests.conftest import DEMO_KEY, EDITOR_KEY
 from tests.faults.fleet import Fleet, Replica
 from tests.faults.newswire import distinct_headline
 from tests.faults.readers import ClientLog, follow, wait_until
@@ -86,6 +94,17 @@ async def processed(worker: Replica) -> float:
                if line.startswith("stoppress_ticker_headlines_processed_total "))  # fmt: skip
 
 
+async def pin_each(desk: Replica, headlines: set[str]) -> list[Any]:
+    """Pin the story of each of ``headlines`` (found on the desk), retrying while the desk cannot confirm."""
+    async with DeskClient(desk.url, EDITOR_KEY, timeout_s=30) as client:
+        listed = await client.get("/v1/desk/stories", {"limit": "5000"})
+        story_ids = [story["story_id"] for story in listed.body["stories"] if story["headline"] in headlines]
+        assert len(story_ids) == len(headlines), "the desk lists every story of the round"
+        return list(await asyncio.gather(*(
+            client.command_until_decided(story_id, "pin", {"reason": "scale-out test"}, attempts=40)
+            for story_id in story_ids)))  # fmt: skip
+
+
 async def post_round(ingests: list[Replica], tag: str, round_name: str) -> set[str]:
     """Post :data:`PER_ROUND` headlines of their own stories, alternating replicas and languages; return them."""
     posted = set()
@@ -112,7 +131,8 @@ async def test_two_of_each_share_the_work_and_survive_a_ticker_kill(kafka: Local
         tickers = [fleet.ticker(f"ticker-{n}", tag, ticker_env, wait=False) for n in (1, 2)]
         gateways = [fleet.push(f"push-{n}", topics.push_env(), wait=False) for n in (1, 2)]
         ingests = [fleet.ingest(f"ingest-{n}", wait=False) for n in (1, 2)]
-        everyone = [*tickers, *gateways, *ingests]
+        desk = fleet.desk("desk", topics.desk_env(), wait=False)
+        everyone = [*tickers, *gateways, *ingests, desk]
         await asyncio.gather(*(asyncio.to_thread(r.process.wait_healthy, 120) for r in everyone))
 
         logs = [ClientLog() for _ in range(2 * READERS_PER_GATEWAY)]
@@ -121,6 +141,7 @@ async def test_two_of_each_share_the_work_and_survive_a_ticker_kill(kafka: Local
         try:
             await wait_until(lambda: all(log.first_cursor for log in logs), 30.0, "every reader has its snapshot")
             first = await post_round(ingests, tag, "first")
+            one_per_desk = {distinct_headline(n, f"{tag}first") for n in range(len(LANGUAGES))}
             await wait_until(lambda: all(first <= set(log.headlines) for log in logs), DELIVERY_S,
                              "every reader has every headline of the first round")  # fmt: skip
             shares = [await processed(worker) for worker in tickers]
@@ -128,7 +149,11 @@ async def test_two_of_each_share_the_work_and_survive_a_ticker_kill(kafka: Local
 
             tickers[0].process.kill()
             killed_at = time.monotonic()
-            second = await post_round(ingests, tag, "second")
+            second, pins = await asyncio.gather(post_round(ingests, tag, "second"), pin_each(desk, one_per_desk))
+            assert [answer.status for answer in pins] == [200] * len(pins), [answer.body for answer in pins]
+            pinned = {event_id for answer in pins for event_id in answer.body["events"]}
+            await wait_until(lambda: all(pinned <= set(log.event_ids) for log in logs), DELIVERY_S,
+                             "every reader has every pin")  # fmt: skip
             try:
                 await wait_until(lambda: all(second <= set(log.headlines) for log in logs), DELIVERY_S,
                                  "every reader has every headline posted after the kill")  # fmt: skip

@@ -71,7 +71,11 @@ async def test_a_kill_reaches_readers_with_the_answered_cursor_and_a_restore_bri
 
         restored = await command(stack, story_id, "restore")
         assert restored.status == 200, restored.body
-        await wait_until(lambda: [e.event.type for e in reader.of(story_id)][-1:] == ["story.new"], 10, "the story back")
+
+        def back() -> bool:
+            return [e.event.type for e in reader.of(story_id)][-1:] == ["story.new"]
+
+        await wait_until(back, 10, "the story is back")
         revisions = [e.event.story.revision for e in reader.of(story_id)]
         assert revisions == sorted(revisions) and len(set(revisions)) == len(revisions)
 
