@@ -126,11 +126,11 @@ async def test_commands_answered_as_applied_survive_a_ticker_kill_9_once_each(
     killed_at = time.monotonic()
     ticker.process.start()
     await writing
-    await asyncio.sleep(5.0)
+    back_after_s = await asyncio.to_thread(_healthy_after, ticker, killed_at)
+    await asyncio.sleep(5.0)  # the editor goes on working with the new worker
     done.set()
     await working
-    print(f"killed after {in_flight} commands; worker back after "
-          f"{await asyncio.to_thread(_healthy_after, ticker, killed_at):.1f} s")  # fmt: skip
+    print(f"killed after {in_flight} commands; worker back after {back_after_s:.1f} s")
 
     sent = editor.sent
     applied = [s for s in sent if s.status == 200]
