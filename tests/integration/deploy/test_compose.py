@@ -1,6 +1,6 @@
 """docker-compose.yml held against the code, since there is no Docker engine here to run it.
 
-For ingest, ticker and push: the image runs the service's module; every
+For ingest, ticker, push and the desk: the image runs the service's module; every
 ``STOPPRESS_*`` variable set for it (compose and Dockerfile) is a real field of
 its settings class and validates; it listens on ``0.0.0.0`` on the port that
 compose exposes, the healthcheck probes and Prometheus scrapes; the
@@ -30,6 +30,7 @@ from pydantic_settings import BaseSettings
 
 from stoppress.cli.localkafka import DEPLOY_DIR, LocalKafka
 from stoppress.cli.stack import Stack
+from stoppress.desk.settings import DeskSettings
 from stoppress.ingest.settings import IngestSettings
 from stoppress.push.settings import PushSettings
 from stoppress.shared.topics import TOPICS
@@ -45,9 +46,12 @@ from tests.integration.deploy.manifests import (
     nginx_config,
 )
 
-SETTINGS: dict[str, type[BaseSettings]] = {"ingest": IngestSettings, "ticker": TickerSettings, "push": PushSettings}
-PORT_FIELD = {"ingest": "port", "ticker": "web_port", "push": "port"}
-STATE_FIELDS = {"ingest": ("state_dir",), "ticker": ("data_dir",), "push": ()}
+SETTINGS: dict[str, type[BaseSettings]] = {
+    "ingest": IngestSettings, "ticker": TickerSettings, "push": PushSettings, "desk": DeskSettings,
+}
+PORT_FIELD = {"ingest": "port", "ticker": "web_port", "push": "port", "desk": "port"}
+STATE_FIELDS = {"ingest": ("state_dir",), "ticker": ("data_dir",), "push": (), "desk": ()}
+BEHIND_THE_PROXY = ("push", "ingest", "desk")
 LONG_RUNNING_RESTART = {"unless-stopped", "always"}
 PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+\.\d+(-[\w.]+)?$")
 INTERPOLATION = re.compile(r"\$\{[^}]*\}")
@@ -136,7 +140,8 @@ def test_every_variable_is_a_real_setting_and_the_ports_agree(name: str, monkeyp
 
 
 def test_healthchecks_and_metrics_probe_routes_the_services_serve(stack: Stack) -> None:
-    local = {"ingest": stack.config.ingest_url, "ticker": stack.config.ticker_url, "push": stack.config.push_url}
+    local = {"ingest": stack.config.ingest_url, "ticker": stack.config.ticker_url, "push": stack.config.push_url,
+             "desk": stack.config.desk_url}
     for name, base_url in local.items():
         _, path = health_url(SERVICES[name])
         assert get(f"{base_url}{path}")[0] == 200, f"{name}: healthcheck path {path}"
@@ -162,10 +167,9 @@ def test_replicas_restart_policies_pinned_images_and_start_order() -> None:
     for stage in stages.values():
         assert stage.base in stages or PINNED.match(stage.base), f"Dockerfile: FROM {stage.base} is not pinned"
     assert SERVICES["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
-    assert {dep: cond["condition"] for dep, cond in SERVICES["proxy"]["depends_on"].items()} == {
-        "push": "service_healthy",
-        "ingest": "service_healthy",
-    }
+    assert {dep: cond["condition"] for dep, cond in SERVICES["proxy"]["depends_on"].items()} == dict.fromkeys(
+        BEHIND_THE_PROXY, "service_healthy"
+    )
 
 
 def test_kafka_is_one_kraft_node_on_the_version_run_locally() -> None:
@@ -222,8 +226,12 @@ def test_nginx_sends_each_port_to_every_replica_of_its_service(monkeypatch: pyte
             assert location.first("proxy_buffering").args == ["off"], "SSE must not wait in a proxy buffer"
             assert _seconds(location.first("proxy_read_timeout").args[0]) > 3 * push.heartbeat_s
         else:
-            ingest = settings_from(service_env("ingest"), IngestSettings, monkeypatch)
-            assert _bytes(server.first("client_max_body_size").args[0]) >= ingest.max_body_bytes
+            behind = settings_from(service_env(host), SETTINGS[host], monkeypatch)
+            assert _bytes(server.first("client_max_body_size").args[0]) >= behind.max_body_bytes
+        if host == "desk":
+            assert location.first("proxy_buffering").args == ["off"], "the consoles' stream must not be buffered"
+            desk = settings_from(service_env("desk"), DeskSettings, monkeypatch)
+            assert _seconds(location.first("proxy_read_timeout").args[0]) > 3 * desk.heartbeat_s
 
 
 def test_prometheus_scrapes_every_replica_and_grafana_reads_prometheus() -> None:
