@@ -24,6 +24,7 @@ const INSTANCE_FIGURES = {
   ingest: [["stoppress_ingest_accepted_total", "accepted"], ["stoppress_ingest_refused_total", "refused"]],
   ticker: [["stoppress_ticker_headlines_processed_total", "processed"], ["stoppress_ticker_consumer_lag", "waiting"]],
   push: [["stoppress_push_connections", "client", "clients"], ["stoppress_push_events_total", "event", "events"]],
+  desk: [["stoppress_desk_commands_total", "command", "commands"], ["stoppress_desk_consoles", "console", "consoles"]],
 };
 
 const metrics = new MetricsWindow(60000, STALE_MS);
