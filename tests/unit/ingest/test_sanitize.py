@@ -201,7 +201,9 @@ def test_language_pubstatus_and_version_follow_the_contract() -> None:
     assert build(headline="x", language="pt-BR", pubstatus="withheld", version=3).version == 3
     assert refusal(headline="x", language="english") == [("language", "value_error")]
     assert refusal(headline="x", pubstatus="draft") == [("pubstatus", "literal_error")]
-    assert refusal(headline="x", version=0) == [("version", "greater_than_equal")]
+    assert build(headline="x", version=0).version == 0
+    assert refusal(headline="x", version=-1) == [("version", "greater_than_equal")]
+    assert refusal(headline="x", version=2**63) == [("version", "less_than_equal")]
 
 
 def test_times_must_carry_a_zone_and_not_lie_in_the_future() -> None:
