@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from stoppress.ingest.problems import FieldProblem, RefusalError, invalid_item
-from stoppress.shared.models import Headline
+from stoppress.shared.models import SUMMARY_MAX_CHARS, Headline
 
 MAX_CLEANING_ROUNDS = 4
 """Markup hidden under more layers of entity encoding than this is refused, not guessed at."""
@@ -65,6 +65,9 @@ _CDATA_MARKERS = re.compile(r"<!\[CDATA\[|\]\]>")
 RAW_TEXT_MAX_CHARS = {"headline": 4_000, "summary": 40_000}
 """Longest text read per field before cleaning (others: :data:`RAW_TAG_MAX_CHARS`); bounds the work per item."""
 RAW_TAG_MAX_CHARS = 1_000
+MAX_TAGS = 50
+TAG_MAX_CHARS = 64
+"""The contract's limits on ``Headline.subjects``: how many, and how long each."""
 
 
 class UncleanTextError(ValueError):
@@ -151,6 +154,27 @@ def truncate_text(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip() + "…"
+
+
+def summary_excerpt(text: str) -> str | None:
+    """The start of a long text (a feed entry's content, a wire item's body) as a summary that fits.
+
+    Only the first :data:`RAW_TEXT_MAX_CHARS` ``["summary"]`` characters are
+    read; the clean text is cut at a word to ``SUMMARY_MAX_CHARS``. ``None``
+    when nothing is left. Raises :class:`UncleanTextError` as :func:`clean_text` does.
+    """
+    return truncate_text(clean_text(text[: RAW_TEXT_MAX_CHARS["summary"]]), SUMMARY_MAX_CHARS) or None
+
+
+def fit_tags(values: Sequence[str]) -> list[str]:
+    """Tags cut to fit the contract where refusing the item would be worse (feeds, wire items).
+
+    Each tag is cut to :data:`TAG_MAX_CHARS` characters, empty ones are
+    dropped, and at most :data:`MAX_TAGS` are kept (cleaning later drops
+    markup and repeats).
+    """
+    cut = (value[:TAG_MAX_CHARS].strip() for value in values[: MAX_TAGS * 2])
+    return [tag for tag in cut if tag][:MAX_TAGS]
 
 
 def clamp_future(moment: datetime, now: datetime, tolerance: timedelta) -> datetime:

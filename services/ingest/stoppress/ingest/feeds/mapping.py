@@ -27,20 +27,15 @@ from stoppress.ingest.feeds.parsing import FeedEntry
 from stoppress.ingest.problems import RefusalError
 from stoppress.ingest.sanitize import (
     GUID_MAX_CHARS,
-    RAW_TEXT_MAX_CHARS,
     Attribution,
+    UncleanTextError,
     build_headline,
     clamp_future,
-    clean_text,
-    truncate_text,
+    fit_tags,
+    summary_excerpt,
 )
 from stoppress.ingest.sources import FeedConfig
-from stoppress.shared.models import SUMMARY_MAX_CHARS, Headline, check_language
-
-MAX_SUBJECTS = 50
-RAW_SUMMARY_CHARS = RAW_TEXT_MAX_CHARS["summary"]
-"""Feed summaries are often whole articles: only their start is read (then cut to fit after cleaning)."""
-SUBJECT_MAX_CHARS = 64
+from stoppress.shared.models import Headline, check_language
 
 
 class EntryRefusedError(ValueError):
@@ -79,13 +74,12 @@ def entry_to_headline(
         "url": entry.link,
         "language": _language(entry.language, feed_language, feed.language),
         "urgency": feed.urgency,
-        "subjects": [tag[:SUBJECT_MAX_CHARS].strip() for tag in entry.tags[: MAX_SUBJECTS * 2]],
+        "subjects": fit_tags(entry.tags),
         "category": feed.category,
         "region": feed.region,
         "first_created": published,
         "version_created": max(changed, published),
     }
-    fields["subjects"] = [tag for tag in fields["subjects"] if tag][:MAX_SUBJECTS]
     try:
         return build_headline(fields, attribution, now, default_guid=guid, future_tolerance=tolerance)
     except RefusalError as refused:
@@ -93,11 +87,12 @@ def entry_to_headline(
 
 
 def _summary(summary: str | None) -> str | None:
+    """Feed summaries are often whole articles: their start, cut to fit; none if it cannot be cleaned."""
     if summary is None:
         return None
     try:
-        return truncate_text(clean_text(summary[:RAW_SUMMARY_CHARS]), SUMMARY_MAX_CHARS) or None
-    except ValueError:
+        return summary_excerpt(summary)
+    except UncleanTextError:
         return None
 
 
