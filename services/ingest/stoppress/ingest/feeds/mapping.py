@@ -4,8 +4,11 @@ A feed has nobody to answer a 422, so where an HTTP client would be refused
 the mapping adapts when that is harmless, and refuses the entry (with a
 reason, logged and counted) when it is not:
 
-- guid: the entry's ``id``/``guid``, else its link; neither → refused.
-  Guids too long for an id are replaced by their SHA-256.
+- guid: the entry's ``id``/``guid``, else its link; else, for an entry
+  with a title, an identity derived from the feed's URL, the title and the
+  entry's date (undated: its content), as feed readers do (see
+  :func:`entry_guid`); no title either → refused. Guids too long for an id
+  are replaced by their SHA-256.
 - summary: cut at a word boundary to fit; subjects: at most 50, each cut
   to 64 characters.
 - times: publication/update times more than the tolerance in the future
@@ -20,6 +23,7 @@ reason, logged and counted) when it is not:
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,11 +46,26 @@ class EntryRefusedError(ValueError):
     """A feed entry that cannot become a headline; the message says why."""
 
 
-def entry_guid(entry: FeedEntry) -> str | None:
-    """The entry's identity at its source: ``id``/``guid``, else its link; hashed when too long."""
+DERIVED_GUID_PREFIX = "title-sha256-"
+
+
+def entry_guid(entry: FeedEntry, feed_url: str) -> str | None:
+    """The entry's identity at its source: ``id``/``guid``, else its link; hashed when too long.
+
+    An entry with neither but with a title gets an identity derived from
+    what it shows (``title-sha256-`` and the SHA-256 of the feed's URL, the
+    title as given, and the entry's publication date, else its update date,
+    else its content), so every poll and every restart derives the same one.
+    Two entries alike in all of these are one entry; a changed title, date
+    or (undated) content makes a new one. ``None`` when there is no title either.
+    """
     guid = (entry.guid or entry.link or "").strip()
     if not guid:
-        return None
+        if not (entry.title or "").strip():
+            return None
+        date = entry.published or entry.updated
+        shown = [feed_url, entry.title, date.isoformat() if date else None, None if date else entry.summary]
+        return DERIVED_GUID_PREFIX + hashlib.sha256(json.dumps(shown).encode()).hexdigest()
     if len(guid) > GUID_MAX_CHARS:
         return "sha256-" + hashlib.sha256(guid.encode()).hexdigest()
     return guid
