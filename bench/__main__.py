@@ -11,6 +11,7 @@ import sys
 
 BENCHMARKS = {
     "ingest": ("bench.ingest", "HTTP ingest against a naive aiohttp → Kafka peer: items/s, p50/p99"),
+    "ingest-cleaning": ("bench.ingest.cleaning", "text cleaning: the HTML-parser cleaner against the old regexes"),
     "ticker-core": ("bench.ticker.core", "clustering core against naive all-pairs Jaccard (no Kafka)"),
     "ticker": ("bench.ticker.stream", "headlines/s through the ticker worker against aiokafka and faust floors"),
     "push": ("bench.push", "gateway fan-out, completion, idle memory, reconnect storm at 10,000 clients"),
@@ -26,7 +27,7 @@ def main() -> None:
             print(f"bench: no benchmark named {sys.argv[1]!r}\n", file=sys.stderr)
         print("usage: python -m bench NAME [ARGS]   (ARGS: see python -m bench NAME --help)\n")
         for name, (module, what) in BENCHMARKS.items():
-            print(f"  {name:11} python -m {module:20} {what}")
+            print(f"  {name:15} python -m {module:23} {what}")
         sys.exit(0 if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help") else 2)
     module = BENCHMARKS[sys.argv[1]][0]
     sys.argv = [f"python -m {module}", *sys.argv[2:]]

@@ -133,7 +133,9 @@ class Headline(_Contract):
     """
 
     id: Annotated[str, Field(min_length=3, max_length=512)]
-    version: Annotated[int, Field(ge=1)] = 1
+    version: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    """The producer's own version number, as it numbers them: 0 may be a first version (AP's ninjs does
+    that), so readers compare versions and never treat 0 as "none". At most a signed 64-bit integer."""
     source: Slug
     source_name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(check_plain_text)] | None = None
     """The source's display name as ingest knew it (for a relayed outlet, the outlet's own name)."""

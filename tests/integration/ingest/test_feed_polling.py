@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 
 from stoppress.cli.localkafka import LocalKafka
+from stoppress.ingest.feeds.mapping import DERIVED_GUID_PREFIX
 from stoppress.ingest.feeds.poller import BROKER_RETRY_S, FeedPoller
 from stoppress.ingest.feeds.state_store import FeedStateStore, feed_state_key
 from stoppress.ingest.metrics import IngestMetrics
@@ -36,6 +37,7 @@ class FeedServer:
     """A feed document served with an ETag; tests change what it answers."""
 
     items: list[tuple[str, str, str]] = field(default_factory=list)
+    """(guid, title, date) per entry; an empty guid leaves out guid and link, an empty date the pubDate."""
     honour_etag: bool = True
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -46,8 +48,10 @@ class FeedServer:
 
     def document(self) -> bytes:
         entries = "".join(
-            f"<item><title>{title}</title><link>https://feed.example/{guid}</link><guid>{GUID_BASE}{guid}</guid>"
-            f"<pubDate>{date}</pubDate></item>"
+            f"<item><title>{title}</title>"
+            + (f"<link>https://feed.example/{guid}</link><guid>{GUID_BASE}{guid}</guid>" if guid else "")
+            + (f"<pubDate>{date}</pubDate>" if date else "<description>Undated notice</description>")
+            + "</item>"
             for guid, title, date in self.items
         )
         return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://feed.example/</link>'
@@ -163,6 +167,31 @@ async def test_a_restart_does_not_republish(
     state = FeedStateStore(polling.state_path).get(feed_state_key(SOURCE.slug, url))
     assert state.etag is not None
     assert f"{GUID_BASE}{guid_prefix}a" in state.items
+
+
+async def test_entries_without_guid_or_link_are_published_once_across_re_polls_and_restarts(
+    kafka: LocalKafka, feed_server: tuple[FeedServer, str], polling: Polling, guid_prefix: str
+) -> None:
+    server, _ = feed_server
+    g = guid_prefix
+    server.honour_etag = False
+    server.items = [("", f"Road closed {g}", "Thu, 26 Nov 2026 09:00:00 GMT"),
+                    ("", f"Flood warning {g}", "Thu, 26 Nov 2026 09:05:00 GMT"),
+                    ("", f"Office notice {g}", "")]
+    start = await end_offsets(kafka.bootstrap)
+    poller = polling.poller()
+    await poller.poll_once()
+    await poller.poll_once()
+    await polling.poller().poll_once()
+    server.items.insert(0, ("", f"Bridge reopened {g}", "Thu, 26 Nov 2026 10:00:00 GMT"))
+    restarted = polling.poller()
+    await restarted.poll_once()
+    await restarted.poll_once()
+    records = await records_since(kafka.bootstrap, start, DERIVED_GUID_PREFIX)
+    mine = sorted((h.headline, h.version) for _, h in records if h.headline.endswith(g))
+    assert mine == [(f"Bridge reopened {g}", 1), (f"Flood warning {g}", 1), (f"Office notice {g}", 1),
+                    (f"Road closed {g}", 1)]
+    assert len({h.id for _, h in records if h.headline.endswith(g)}) == 4
 
 
 async def test_errors_back_off_with_jitter_and_honour_retry_after(

@@ -226,3 +226,36 @@ async def _ingest_snapshot(bootstrap: str) -> MetricsSnapshot | None:
     finally:
         await consumer.stop()
     return None
+
+
+async def test_a_wire_batch_of_every_news_type_lands_and_an_event_is_refused_saying_why(
+    kafka: LocalKafka, ingest: RunningIngest, guid_prefix: str
+) -> None:
+    def item(name: str, kind: str, **fields: object) -> dict[str, object]:
+        return {"uri": f"{guid_prefix}{name}", "type": kind, "versioncreated": "2026-01-05T10:00:00Z", **fields}
+
+    first = {"version": "0", "headlines": [{"role": "main", "value": "Storm closes the port"}]}
+    batch = [
+        item("audio", "audio", **first, descriptions=[{"role": "caption", "value": "Harbour master speaks."}]),
+        item("picture", "picture", **first, located="PORT TOWN"),
+        item("video", "video", **first, subjects=[{"uri": "http://cv.iptc.org/newscodes/mediatopic/06000000"}]),
+        item("text", "text", version="1", headline_simple="Ferries cancelled for a second day", body_text="Long."),
+        item("package", "composite", version="2", associations={"main": item("inner", "text", headline="Inner")}),
+        {**item("three", "text", version="0", headlines=[{"value": "Port reopens"}]), "embargoedUntil": None,
+         "standard": {"name": "ninjs", "version": "3.3"}, "bodies": [{"value": "<p>Ships <b>return</b>.</p>"}]},
+        item("event", "event", title="Port authority press conference"),
+    ]
+    start = await end_offsets(kafka.bootstrap)
+    async with IngestClient(ingest.url, WIRE_KEY) as client:
+        answer = await client.post({"format": "ninjs", "items": batch})
+    assert answer.status == 207, answer.body
+    statuses = [entry["status"] for entry in answer.body["items"]]
+    assert statuses == [202] * 6 + [422]
+    refusal = answer.body["items"][6]["problem"]["errors"][0]
+    assert (refusal["field"], refusal["rule"]) == ("type", "not_a_news_item")
+    landed = {h.guid.removeprefix(guid_prefix): h for _, h in await records_since(kafka.bootstrap, start, guid_prefix)}
+    assert sorted(landed) == ["audio", "package", "picture", "text", "three", "video"]
+    assert [landed[name].version for name in ("audio", "picture", "video", "three")] == [0, 0, 0, 0]
+    assert landed["video"].subjects == ["medtop:06000000"]
+    assert landed["three"].summary == "Ships return."
+    assert landed["package"].headline == "Inner"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stoppress.ingest.feeds.mapping import EntryRefusedError, entry_guid, entry_to_headline
+from stoppress.ingest.feeds.mapping import DERIVED_GUID_PREFIX, EntryRefusedError, entry_guid, entry_to_headline
 from stoppress.ingest.feeds.parsing import FeedEntry, FeedError, ParsedFeed, parse_feed
 from stoppress.ingest.sanitize import Attribution
 from stoppress.ingest.sources import FeedConfig
@@ -18,6 +18,7 @@ FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 RADIO = Attribution("radio", "Radio", 0.6)
 CONFIG = FeedConfig(url="https://feeds.example/feed", urgency=4, category="news", region="EU")
+FEED_URL = "https://feeds.example/alerts.xml"
 CONTENT_TYPES = {".json": "application/feed+json", ".xml": "application/rss+xml", ".html": "text/html"}
 
 
@@ -31,9 +32,9 @@ def outcomes(name: str) -> dict[str | None, Headline | str]:
     parsed = parse(name)
     results: dict[str | None, Headline | str] = {}
     for entry in parsed.entries:
-        guid = entry_guid(entry)
+        guid = entry_guid(entry, CONFIG.url)
         if guid is None:
-            results[None] = "no guid"
+            results[None] = "no identity"
             continue
         try:
             results[guid] = entry_to_headline(entry, guid=guid, version=1, attribution=RADIO, feed=CONFIG,
@@ -104,7 +105,8 @@ def test_hostile_rss_is_cleaned_or_refused_with_reasons() -> None:
     assert headline(results, guid(3)).headline == "Doubly encoded storm warning"
     enormous = r"headline: is 6\d\d\d characters before cleaning; at most 4000 are read"
     assert re.fullmatch(enormous, str(results[guid(4)]))
-    assert results[None] == "no guid"
+    [derived] = [g for g in results if g is not None and g.startswith(DERIVED_GUID_PREFIX)]
+    assert headline(results, derived).headline == "No identity at all"
     assert headline(results, guid(6)).headline == "Bidireversed text with controls"
     assert results[guid(7)] == "url: must use http or https"
     future = headline(results, guid(8))
@@ -120,7 +122,8 @@ def test_hostile_json_feed_is_cleaned_or_refused() -> None:
     assert results["j-2"] == "headline: String should have at least 1 character"
     third = headline(results, "j-3")
     assert (third.headline, third.subjects, third.first_created) == ("Real title & more", ["ok", "bold"], NOW)
-    assert results[None] == "no guid"
+    [derived] = [g for g in results if g is not None and g.startswith(DERIVED_GUID_PREFIX)]
+    assert headline(results, derived).headline == "id of the wrong type and no url"
 
 
 def test_wrong_and_declared_encodings_become_the_right_characters() -> None:
@@ -149,10 +152,9 @@ def test_guids_fall_back_to_links_and_long_ones_are_hashed() -> None:
     def entry(guid: str | None, link: str | None) -> FeedEntry:
         return FeedEntry(guid=guid, link=link, title="t", summary=None, published=None, updated=None)
 
-    assert entry_guid(entry("g", "https://x/1")) == "g"
-    assert entry_guid(entry(None, "https://x/1")) == "https://x/1"
-    assert entry_guid(entry(" ", None)) is None
-    long_guid = entry_guid(entry("x" * 1000, None))
+    assert entry_guid(entry("g", "https://x/1"), FEED_URL) == "g"
+    assert entry_guid(entry(None, "https://x/1"), FEED_URL) == "https://x/1"
+    long_guid = entry_guid(entry("x" * 1000, None), FEED_URL)
     assert long_guid is not None
     assert long_guid.startswith("sha256-")
     assert len(long_guid) == 71
@@ -169,3 +171,32 @@ def test_long_summaries_are_cut_and_many_tags_capped() -> None:
     assert len(result.subjects) == 50
     assert result.version == 3
     assert result.language == "en"
+
+
+def bare(title: str | None, *, published: datetime | None = None, updated: datetime | None = None,
+         summary: str | None = None) -> FeedEntry:
+    """An entry with no guid, id or link."""
+    return FeedEntry(guid=None, link=None, title=title, summary=summary, published=published, updated=updated)
+
+
+def test_an_entry_without_guid_or_link_is_identified_by_feed_title_and_date() -> None:
+    noon = bare("Road closed", published=NOW)
+    guid = entry_guid(noon, FEED_URL)
+    assert guid is not None and guid.startswith(DERIVED_GUID_PREFIX) and len(guid) == len(DERIVED_GUID_PREFIX) + 64
+    assert entry_guid(bare("Road closed", published=NOW, summary="changed text"), FEED_URL) == guid
+    assert entry_guid(bare("Road closed", published=NOW, updated=NOW + timedelta(hours=1)), FEED_URL) == guid
+    assert entry_guid(bare("Road closed", published=NOW), "https://other.example/feed") != guid
+    assert entry_guid(bare("Road closed", published=NOW + timedelta(minutes=1)), FEED_URL) != guid
+    assert entry_guid(bare("Road reopened", published=NOW), FEED_URL) != guid
+
+
+def test_an_undated_entry_is_identified_by_feed_title_and_content() -> None:
+    guid = entry_guid(bare("Notice", summary="Office closed Friday"), FEED_URL)
+    assert entry_guid(bare("Notice", summary="Office closed Friday"), FEED_URL) == guid
+    assert entry_guid(bare("Notice", summary="Office closed Monday"), FEED_URL) != guid
+    assert entry_guid(bare("Notice", updated=NOW), FEED_URL) == entry_guid(bare("Notice", published=NOW), FEED_URL)
+
+
+def test_an_entry_with_no_guid_link_or_title_has_no_identity() -> None:
+    assert entry_guid(bare(None, published=NOW), FEED_URL) is None
+    assert entry_guid(bare("  ", summary="only content"), FEED_URL) is None

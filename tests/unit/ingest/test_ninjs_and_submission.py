@@ -137,6 +137,7 @@ def test_ninjs_3_maps_camel_case_names() -> None:
     assert (headline.version, headline.urgency, headline.pubstatus) == (4, 1, "canceled")
     assert headline.headline == "Terremoto sacude la costa"
     assert headline.subjects == ["sismos", "Chile"]
+    assert headline.summary == "Un fuerte sismo sacudió la costa."
     assert headline.version_created == datetime(2026, 11, 26, 11, 55, tzinfo=UTC)
 
 

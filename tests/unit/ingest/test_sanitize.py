@@ -7,11 +7,12 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stoppress.ingest.problems import RefusalError
 from stoppress.ingest.sanitize import (
+    RAW_TEXT_MAX_CHARS,
     Attribution,
     UncleanTextError,
     build_headline,
@@ -66,6 +67,62 @@ def test_clean_text_leaves_plain_text(raw: str, clean: str) -> None:
     assert clean_text(raw) == clean
 
 
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Case 742 <!DOCTYPE ~", "Case 742"),
+        ("Case 742 <!DOCTYPE html> opens", "Case 742 opens"),
+        ("<?xml version=\"1.0\"?>Vote <?php echo 1 ?>counted", "Vote counted"),
+        ("Vote <?php echo", "Vote"),
+        ("<!ELEMENT x ANY>Declared", "Declared"),
+        ("Open <!-- never closed", "Open"),
+        ("<!-->Empty comment", "Empty comment"),
+        ("Half a tag </", "Half a tag /"),
+        ("Half a tag after less-thans <<</", "Half a tag after less-thans /"),
+        ("Ends in <b", "Ends in"),
+        ("<![CDATA[unterminated <b>bold", "unterminated bold"),
+        ("<svg><![CDATA[drawn]]></svg>Shown", "Shown"),
+        ("<plaintext><b>raw</b>", "raw"),
+        ("<textarea><i>typed</i></textarea>", "typed"),
+        ("a<b", "a"),
+        ("x <3 y", "x <3 y"),
+        ("&lt;!DOCTYPE html&gt;Escaped", "Escaped"),
+        ("&#60;?pi?&#62;Numeric", "Numeric"),
+    ],
+)
+def test_no_markup_construct_survives(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+_NAMES = st.sampled_from(["b", "p", "a", "img", "br", "script", "style", "svg", "math", "title", "textarea", "xmp",
+                          "plaintext", "noscript", "iframe", "template", "table", "tr", "select", "option", "x-y",
+                          "SCRIPT", "Svg", "foo"])
+_ATTRIBUTES = st.sampled_from(["", " x", " a=b", ' a="<b>"', " a='>'", ' onerror="alert(1)"', " a=\"", " /"])
+_CONSTRUCTS = st.sampled_from([
+    "<!--", "-->", "--!>", "<!-->", "<!--->", "<!DOCTYPE html>", "<!DOCTYPE ~", "<!doctype", "<!ELEMENT x>", "<!x",
+    "<![CDATA[", "]]>", "<?xml ?>", "<?php", "?>", "<", ">", "</", "</>", "</ x>", "<!", "<?", "/>", "&", ";",
+    "&lt;", "&LT;", "&lt", "&#60;", "&#x3c;", "&#X3C;", "&gt;", "&amp;", "&amp;lt;", "&amp;#60;", "&#0;", "&#x202e;",
+    "\x00", "\x07", "\u202e", "\u200b", "\ufeff", "\n", " ",
+])
+_TAGS = st.builds(lambda slash, name, attributes, end: f"<{slash}{name}{attributes}{end}",
+                  st.sampled_from(["", "/"]), _NAMES, _ATTRIBUTES, st.sampled_from([">", "/>", "", " "]))
+_WORDS = st.text(alphabet="abcXYZ019 -=\"'", max_size=6)
+HOSTILE_HTML = st.lists(st.one_of(_TAGS, _CONSTRUCTS, _WORDS), max_size=40).map("".join)
+MARKUP_START = re.compile(r"<[A-Za-z!/?]")
+
+
+@settings(max_examples=1000)
+@given(HOSTILE_HTML)
+def test_no_markup_survives_hostile_html(raw: str) -> None:
+    try:
+        clean = clean_text(raw)
+    except UncleanTextError:
+        return
+    assert not MARKUP_START.search(clean)
+    assert not CONTROL.search(clean)
+    assert clean_text(clean) == clean
+
+
 def test_markup_hidden_under_many_layers_of_entities_is_refused() -> None:
     nested = "&" + "amp;" * 6 + "lt;script&" + "amp;" * 6 + "gt;"
     with pytest.raises(UncleanTextError, match="nested"):
@@ -94,13 +151,23 @@ def test_text_too_long_to_read_is_refused_before_cleaning() -> None:
     assert refusal(headline="<b>" * 2000) == [("headline", "string_too_long")]
     assert refusal(headline="x", category="c" * 1001) == [("category", "string_too_long")]
     assert refusal(headline="x", subjects=["ok", "<b>" * 400]) == [("subjects.1", "string_too_long")]
-    assert build(headline="x", summary="<p>" * 10_000 + "Summary").summary == "Summary"
+    assert build(headline="x", summary="<p>" * 3_000 + "Summary").summary == "Summary"
+    assert refusal(headline="x", summary="y" * 10_001) == [("summary", "string_too_long")]
 
 
 @pytest.mark.parametrize("hostile", ["<script>" * 5000, "<style x" * 5000, "<a<b" * 10000, "&amp;" * 8000])
 def test_hostile_markup_is_cleaned_in_linear_time(hostile: str) -> None:
     began = time.perf_counter()
     clean_text(hostile)
+    assert time.perf_counter() - began < 0.5
+
+
+@pytest.mark.parametrize("nested", ["<div>", "<dl><dd>", "&lt;div&gt;", "<ul><li>", "<p><div>"])
+def test_the_deepest_nesting_a_summary_can_hold_is_cleaned_quickly(nested: str) -> None:
+    """A tree builder's cost grows with the square of the depth: the read limit keeps it small."""
+    summary = nested * (RAW_TEXT_MAX_CHARS["summary"] // len(nested))
+    began = time.perf_counter()
+    clean_text(summary)
     assert time.perf_counter() - began < 0.5
 
 
@@ -201,7 +268,9 @@ def test_language_pubstatus_and_version_follow_the_contract() -> None:
     assert build(headline="x", language="pt-BR", pubstatus="withheld", version=3).version == 3
     assert refusal(headline="x", language="english") == [("language", "value_error")]
     assert refusal(headline="x", pubstatus="draft") == [("pubstatus", "literal_error")]
-    assert refusal(headline="x", version=0) == [("version", "greater_than_equal")]
+    assert build(headline="x", version=0).version == 0
+    assert refusal(headline="x", version=-1) == [("version", "greater_than_equal")]
+    assert refusal(headline="x", version=2**63) == [("version", "less_than_equal")]
 
 
 def test_times_must_carry_a_zone_and_not_lie_in_the_future() -> None:

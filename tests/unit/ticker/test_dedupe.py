@@ -33,6 +33,15 @@ def test_the_version_in_the_live_story_counts_as_seen() -> None:
     assert seen.judge(headline(version=3), None, member_version=2) is Verdict.FRESH
 
 
+def test_version_0_is_a_first_version_and_its_repeat_is_a_repeat() -> None:
+    seen = ledger()
+    assert seen.judge(headline(version=0), None, None) is Verdict.FRESH
+    assert seen.judge(headline(version=0), None, member_version=0) is Verdict.REPEAT
+    seen.remember("reuters:1", 0, ts(0))
+    assert seen.judge(headline(version=0), None, None) is Verdict.REPEAT
+    assert seen.judge(headline(version=1), None, None) is Verdict.FRESH
+
+
 def test_the_newer_of_story_and_ledger_wins() -> None:
     seen = ledger()
     seen.remember("reuters:1", 5, ts(0))

@@ -63,6 +63,15 @@ def test_a_higher_version_updates_the_lead_in_place() -> None:
     )
 
 
+def test_a_producer_counting_versions_from_0_is_shown_and_updated_in_its_order() -> None:
+    desk = new_desk()
+    [new] = feed(desk, headline(version=0))
+    assert (new.type, new.story.story_id) == ("story.new", story_id_for("reuters:1", 0))
+    assert feed(desk, headline(version=0), minutes=1) == []
+    [update] = feed(desk, headline(version=1, text=QUAKE + ", tsunami warning issued", minutes=2))
+    assert (update.type, update.story.headline) == ("story.update", QUAKE + ", tsunami warning issued")
+
+
 def test_coverage_from_another_source_joins_the_story() -> None:
     desk = new_desk()
     [new] = feed(desk, headline("reuters"))

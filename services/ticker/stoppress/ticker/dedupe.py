@@ -1,7 +1,9 @@
 """Exact repeats: which item versions and article URLs the desk has already seen.
 
 - The same ``id`` with the same or a lower ``version`` is a repeat: nothing
-  is published. A higher ``version`` is news about the same item.
+  is published. A higher ``version`` is news about the same item. Versions
+  are the producer's own numbers and may start at 0 (AP's ninjs), so "no
+  version seen yet" is the absence of one, never version 0.
 - A different ``id`` whose canonical URL (see
   :func:`stoppress.ticker.canonical_url.canonical_url`) another item already
   carries is the same article arriving through another feed: also a repeat.
@@ -61,8 +63,8 @@ class SeenLedger:
         the item in its live story, if it is in one.
         """
         seen = self._table.get(_ITEM + headline.id)
-        newest = max(member_version or 0, seen[0] if seen is not None else 0)
-        if headline.version <= newest:
+        versions = [v for v in (member_version, None if seen is None else seen[0]) if v is not None]
+        if versions and headline.version <= max(versions):
             return Verdict.REPEAT
         if canonical is not None:
             owner = self._table.get(_URL + canonical)

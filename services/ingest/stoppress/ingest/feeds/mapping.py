@@ -4,8 +4,11 @@ A feed has nobody to answer a 422, so where an HTTP client would be refused
 the mapping adapts when that is harmless, and refuses the entry (with a
 reason, logged and counted) when it is not:
 
-- guid: the entry's ``id``/``guid``, else its link; neither → refused.
-  Guids too long for an id are replaced by their SHA-256.
+- guid: the entry's ``id``/``guid``, else its link; else, for an entry
+  with a title, an identity derived from the feed's URL, the title and the
+  entry's date (undated: its content), as feed readers do (see
+  :func:`entry_guid`); no title either → refused. Guids too long for an id
+  are replaced by their SHA-256.
 - summary: cut at a word boundary to fit; subjects: at most 50, each cut
   to 64 characters.
 - times: publication/update times more than the tolerance in the future
@@ -20,6 +23,7 @@ reason, logged and counted) when it is not:
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,31 +31,41 @@ from stoppress.ingest.feeds.parsing import FeedEntry
 from stoppress.ingest.problems import RefusalError
 from stoppress.ingest.sanitize import (
     GUID_MAX_CHARS,
-    RAW_TEXT_MAX_CHARS,
     Attribution,
+    UncleanTextError,
     build_headline,
     clamp_future,
-    clean_text,
-    truncate_text,
+    fit_tags,
+    summary_excerpt,
 )
 from stoppress.ingest.sources import FeedConfig
-from stoppress.shared.models import SUMMARY_MAX_CHARS, Headline, check_language
-
-MAX_SUBJECTS = 50
-RAW_SUMMARY_CHARS = RAW_TEXT_MAX_CHARS["summary"]
-"""Feed summaries are often whole articles: only their start is read (then cut to fit after cleaning)."""
-SUBJECT_MAX_CHARS = 64
+from stoppress.shared.models import Headline, check_language
 
 
 class EntryRefusedError(ValueError):
     """A feed entry that cannot become a headline; the message says why."""
 
 
-def entry_guid(entry: FeedEntry) -> str | None:
-    """The entry's identity at its source: ``id``/``guid``, else its link; hashed when too long."""
+DERIVED_GUID_PREFIX = "title-sha256-"
+
+
+def entry_guid(entry: FeedEntry, feed_url: str) -> str | None:
+    """The entry's identity at its source: ``id``/``guid``, else its link; hashed when too long.
+
+    An entry with neither but with a title gets an identity derived from
+    what it shows (``title-sha256-`` and the SHA-256 of the feed's URL, the
+    title as given, and the entry's publication date, else its update date,
+    else its content), so every poll and every restart derives the same one.
+    Two entries alike in all of these are one entry; a changed title, date
+    or (undated) content makes a new one. ``None`` when there is no title either.
+    """
     guid = (entry.guid or entry.link or "").strip()
     if not guid:
-        return None
+        if not (entry.title or "").strip():
+            return None
+        date = entry.published or entry.updated
+        shown = [feed_url, entry.title, date.isoformat() if date else None, None if date else entry.summary]
+        return DERIVED_GUID_PREFIX + hashlib.sha256(json.dumps(shown).encode()).hexdigest()
     if len(guid) > GUID_MAX_CHARS:
         return "sha256-" + hashlib.sha256(guid.encode()).hexdigest()
     return guid
@@ -79,13 +93,12 @@ def entry_to_headline(
         "url": entry.link,
         "language": _language(entry.language, feed_language, feed.language),
         "urgency": feed.urgency,
-        "subjects": [tag[:SUBJECT_MAX_CHARS].strip() for tag in entry.tags[: MAX_SUBJECTS * 2]],
+        "subjects": fit_tags(entry.tags),
         "category": feed.category,
         "region": feed.region,
         "first_created": published,
         "version_created": max(changed, published),
     }
-    fields["subjects"] = [tag for tag in fields["subjects"] if tag][:MAX_SUBJECTS]
     try:
         return build_headline(fields, attribution, now, default_guid=guid, future_tolerance=tolerance)
     except RefusalError as refused:
@@ -93,11 +106,12 @@ def entry_to_headline(
 
 
 def _summary(summary: str | None) -> str | None:
+    """Feed summaries are often whole articles: their start, cut to fit; none if it cannot be cleaned."""
     if summary is None:
         return None
     try:
-        return truncate_text(clean_text(summary[:RAW_SUMMARY_CHARS]), SUMMARY_MAX_CHARS) or None
-    except ValueError:
+        return summary_excerpt(summary)
+    except UncleanTextError:
         return None
 
 

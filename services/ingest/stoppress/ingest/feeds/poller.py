@@ -182,9 +182,9 @@ class FeedPoller:
         now = self._clock()
         guids = []
         for entry in parsed.entries:
-            guid = entry_guid(entry)
+            guid = entry_guid(entry, self.feed.url)
             if guid is None:
-                self._refused(f"entry has no id, guid or link (title {entry.title!r:.60})")
+                self._refused("entry has no id, guid, link or title")
                 continue
             guids.append(guid)
             version = version_to_publish(state.items.get(guid), entry.changed_at)
