@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from stoppress.ingest.keys import hash_key
 from stoppress.ingest.problems import RefusalError
 from stoppress.ingest.sources import Source, SourceRegistry
 from stoppress.ingest.submission import headline_from_item
+from stoppress.shared.keys import hash_key
 from stoppress.shared.models import Headline
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
