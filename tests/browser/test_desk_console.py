@@ -55,7 +55,7 @@ def open_story(page: Page, headline: str) -> None:
 
 
 def test_an_editor_kills_a_story_and_a_readers_ticker_drops_it_within_a_second(
-    stack: Stack, browser: Browser, page: Page, screenshots: Path
+    stack: Stack, browser: Browser, page: Page
 ) -> None:
     headline = "Unconfirmed reports of a dam breach near Tewkesbury, say local accounts"
     published(stack, unique_guid("dam"), headline, urgency=2)
@@ -68,7 +68,6 @@ def test_an_editor_kills_a_story_and_a_readers_ticker_drops_it_within_a_second(
     page.get_by_label("Reason (kept in the log)").fill("Not confirmed by the Environment Agency")
     page.get_by_role("button", name="Kill", exact=True).click()
     expect(page.locator("#confirm")).to_be_visible()
-    page.screenshot(path=str(screenshots / "desk-confirm.png"))
     page.locator("#confirm-ok").click()
     confirmed = time.monotonic()
     wait_gone(ticker, headline, ACT_WITHIN_MS)
@@ -88,7 +87,7 @@ def test_an_editor_kills_a_story_and_a_readers_ticker_drops_it_within_a_second(
 
 
 def test_a_level_set_in_the_console_reaches_a_readers_ticker_within_a_second(
-    stack: Stack, browser: Browser, page: Page, screenshots: Path
+    stack: Stack, browser: Browser, page: Page, screenshots: Path, front_page_news: tuple[tuple[int, str], ...]
 ) -> None:
     headline = "Parliament recalled as emergency budget talks collapse overnight"
     published(stack, unique_guid("recall"), headline, urgency=4)
