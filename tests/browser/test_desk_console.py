@@ -118,7 +118,7 @@ def test_markup_in_a_headline_stays_text_in_the_console(stack: Stack, page: Page
     does not) is shown as text: no element is made of it and no script runs."""
     now = datetime.now(UTC)
     guid = unique_guid("xss")
-    hostile = 'Flood warning <img src=x onerror="window.pwned=1"><script>window.pwned=2</script> for Carlisle'
+    hostile = 'Storm surge alert <img src=x onerror="window.pwned=1"><script>window.pwned=2</script> for Whitehaven'
     item = Headline(id=f"demo:{guid}", source="demo", headline=hostile, urgency=2, first_created=now,
                     version_created=now, received_at=now)  # fmt: skip
     records = [(item.id.encode(), encode(item))]

@@ -11,7 +11,10 @@ gateway. Checked:
   never anything but 202 or 503;
 - every headline that got a 202, before or after the outage, reaches
   ``ticker.events`` as a new story, and the reader receives it;
-- no service was restarted: the same three processes ran throughout.
+- an editor's command sent during the outage is answered 503 with
+  ``Retry-After`` within the desk's 2 s, and sent again with the same command
+  id once the broker is back, it is applied, once;
+- no service was restarted: the same processes ran throughout.
 """
 
 from __future__ import annotations
@@ -30,11 +33,12 @@ import pytest
 from stoppress.cli.localkafka import LocalKafka
 from stoppress.cli.processes import free_ports
 from stoppress.cli.stack import Stack
+from stoppress.desk.client import DeskAnswer, DeskClient
 from stoppress.ingest.client import IngestClient
 from stoppress.shared.client import Stream
 from stoppress.shared.protocol import Event
 from stoppress.shared.topics import TICKER_EVENTS
-from tests.conftest import DEMO_KEY, private_stack_config
+from tests.conftest import DEMO_KEY, EDITOR_KEY, private_stack_config
 from tests.faults.newswire import distinct_headline
 from tests.faults.readers import wait_until
 from tests.support.kafka import read_topic, ticker_events
@@ -44,6 +48,8 @@ POSTS_PER_S = 5.0
 BEFORE_S = 8.0
 QUICK_503_S = 5.0
 """Ingest waits at most ``ack_timeout_s`` (3 s by default) for the broker before answering 503."""
+DESK_503_S = 3.0
+"""The desk answers within its 2 s (``answer_timeout_s``), plus slack for a busy machine."""
 RECOVERY_S = 60.0
 SETTLED_S = 8.0
 """How long the load goes on after the first 202 that follows the outage."""
@@ -123,9 +129,12 @@ async def test_thirty_second_outage_answers_503_then_202_and_loses_nothing(
         load = SteadyLoad(ingest)
         posting = asyncio.create_task(load.run())
         await asyncio.sleep(BEFORE_S)
+        editor = await OutageEditor.on_a_story(stack)
         await asyncio.to_thread(broker.stop)
         down_from = time.monotonic()
-        await asyncio.sleep(OUTAGE_S)
+        await asyncio.sleep(OUTAGE_S / 2)
+        await editor.pin_while_down()
+        await asyncio.sleep(OUTAGE_S / 2)
         down_until = time.monotonic()
         await asyncio.to_thread(broker.start)
         await asyncio.to_thread(broker.wait_ready, 60)
@@ -135,6 +144,7 @@ async def test_thirty_second_outage_answers_503_then_202_and_loses_nothing(
             assert time.monotonic() < deadline, f"no 202 within {RECOVERY_S:.0f} s of the broker's return"
             await asyncio.sleep(0.5)
         recovered_in = min(a.sent_at + a.took_s for a in load.answers if a.status == 202 and a.sent_at > back_at)
+        await editor.pin_again_until_decided(deadline)
         await asyncio.sleep(SETTLED_S)
         load.stop()
         await posting
@@ -168,8 +178,53 @@ async def test_thirty_second_outage_answers_503_then_202_and_loses_nothing(
         f"{len(accepted - received)} accepted headlines never reached the reader, e.g. "
         f"{sorted(accepted - received)[:2]}; ticker.events holds {len(events)} events, the gateway says {gateway_state}"
     )
+    editor.check([e.event_id for e in ticker_events(events)])
     assert [s.proc.pid for s in stack.services if s.proc is not None] == pids
     assert all(service.returncode is None for service in stack.services), "no service died"
+
+
+class OutageEditor:
+    """An editor who pins a story while the broker is down, then sends the same command again once it is back."""
+
+    def __init__(self, stack: Stack, story_id: str) -> None:
+        self._stack = stack
+        self._story_id = story_id
+        self._pin = {"reason": "outage test", "command_id": uuid.uuid4().hex}
+        self._answers: list[tuple[DeskAnswer, float]] = []
+
+    @classmethod
+    async def on_a_story(cls, stack: Stack) -> OutageEditor:
+        """An editor with a live story to act on (the load has made some by now)."""
+        async with DeskClient(stack.config.desk_url, EDITOR_KEY) as desk:
+            for _ in range(100):
+                listed = await desk.get("/v1/desk/stories", {"state": "shown"})
+                if listed.status == 200 and listed.body["stories"]:
+                    return cls(stack, str(listed.body["stories"][0]["story_id"]))
+                await asyncio.sleep(0.1)
+        raise AssertionError("the desk lists no story")
+
+    async def pin_while_down(self) -> None:
+        await self._send()
+
+    async def pin_again_until_decided(self, deadline: float) -> None:
+        await self._send()
+        while self._answers[-1][0].status == 503 and time.monotonic() < deadline:
+            await asyncio.sleep(self._answers[-1][0].retry_after_s or 1.0)
+            await self._send()
+
+    def check(self, event_ids: list[str]) -> None:
+        (unconfirmed, waited), (decided, _) = self._answers[0], self._answers[-1]
+        assert (unconfirmed.status, unconfirmed.body["command_id"]) == (503, self._pin["command_id"])
+        assert unconfirmed.retry_after_s and waited < DESK_503_S, f"the desk answered after {waited:.1f} s"
+        assert decided.status == 200, decided.body
+        [pin_event] = decided.body["events"]
+        assert event_ids.count(pin_event) == 1, "the command was applied once"
+
+    async def _send(self) -> None:
+        sent = time.monotonic()
+        async with DeskClient(self._stack.config.desk_url, EDITOR_KEY) as desk:
+            answer = await desk.command(self._story_id, "pin", self._pin)
+        self._answers.append((answer, time.monotonic() - sent))
 
 
 def _readyz(push_url: str) -> str:
