@@ -26,12 +26,12 @@ NOW = "2026-11-26T12:00:00Z"
 
 
 def story(story_id: str, level: str, headline: str, *, score: float = 1.0, revision: int = 1,
-          url: str | None = None, sources: int = 1) -> dict[str, Any]:
-    """A StoryView as the gateway sends it."""
+          url: str | None = None, sources: int = 1, pinned_at: str | None = None) -> dict[str, Any]:
+    """A StoryView as the gateway sends it (``pinned_at``: when an editor pinned it)."""
     return {
-        "schema_version": "1.0", "story_id": story_id, "headline": headline, "url": url, "level": level,
+        "schema_version": "1.1", "story_id": story_id, "headline": headline, "url": url, "level": level,
         "score": score, "sources": sources, "source_names": [], "category": None, "region": None,
-        "language": "en", "first_seen": NOW, "updated_at": NOW, "revision": revision,
+        "language": "en", "first_seen": NOW, "updated_at": NOW, "revision": revision, "pinned_at": pinned_at,
     }
 
 

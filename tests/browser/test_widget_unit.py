@@ -57,6 +57,35 @@ def test_loading_text_until_snapshot_then_best_first(page: Page) -> None:
     expect(page.locator("#t li.on")).to_have_attribute("data-story-id", "f")
 
 
+def test_pinned_stories_come_first_latest_pin_first_and_a_new_pin_takes_the_bar(page: Page) -> None:
+    order = 'document.getElementById("t").stories.map((s) => s.story_id)'
+    gateway = ScriptedGateway(page)
+    gateway.open_widget('interval="60"')
+    socket = gateway.wait_for_socket(1)
+    gateway.send(socket, welcome(), snapshot([
+        story("f", "flash", "Flash", score=9),
+        story("p1", "normal", "Pinned first", pinned_at="2026-11-26T11:00:00Z"),
+        story("b", "breaking", "Breaking"),
+        story("p2", "urgent", "Pinned since", pinned_at="2026-11-26T11:30:00+00:00"),
+    ]))
+    live(page)
+    assert [item["id"] for item in shown(page)] == ["p2", "p1", "f", "b"]
+    assert page.evaluate(order) == ["p2", "p1", "f", "b"]
+    expect(page.locator("#t li.on")).to_have_attribute("data-story-id", "p2")
+
+    pin = story("b", "breaking", "Breaking", revision=2, pinned_at="2026-11-26T11:45:00Z")
+    gateway.send(socket, event("story.update", pin, "1-1-00000001"))
+    expect(page.locator("#t li.on")).to_have_attribute("data-story-id", "b")
+    assert [item["id"] for item in shown(page)] == ["b", "p2", "p1", "f"]
+
+    gateway.send(socket, event("story.update", story("p2", "urgent", "Pinned since", revision=2), "1-2-00000002"))
+    expect(page.locator("#t li").last).to_have_attribute("data-story-id", "p2")
+    assert [item["id"] for item in shown(page)] == ["b", "p1", "f", "p2"], "unpinned, it ranks by level again"
+    gateway.send(socket, event("story.update", story("b", "breaking", "Breaking", revision=3), "1-3-00000003"))
+    expect(page.locator("#t li").first).to_have_attribute("data-story-id", "p1")
+    expect(page.locator("#t li.on")).to_have_attribute("data-story-id", "b")  # an unpin does not move the bar
+
+
 def test_updates_in_place_removes_and_ignores_duplicates(page: Page) -> None:
     gateway = ScriptedGateway(page)
     gateway.open_widget()

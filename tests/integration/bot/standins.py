@@ -4,8 +4,9 @@
 ``POST /api/v1/statuses`` with a Bearer token, ``in_reply_to_id`` (which must
 name an existing status), ``Idempotency-Key`` (a repeated key returns the
 first status instead of creating another, as Mastodon does) and the 500
-character limit counted Mastodon's way. It can be told to fail the next
-requests with given statuses. :class:`WebhookReceiver` checks each delivery's
+character limit counted Mastodon's way; ``DELETE /api/v1/statuses/:id``
+(the deleted status, or 404 for one that does not exist or is gone). It can
+be told to fail the next requests, of either kind, with given statuses. :class:`WebhookReceiver` checks each delivery's
 signature as a real receiver would.
 """
 
@@ -61,24 +62,49 @@ class MastodonStandIn(_Server):
         super().__init__()
         self.token = token
         self.statuses: list[dict[str, Any]] = []
+        """The statuses that exist, oldest first."""
+        self.deleted: list[dict[str, Any]] = []
+        """The statuses deleted, in the order they were."""
         self.requests: list[tuple[float, int]] = []
-        """(monotonic time, answered status) of every request."""
+        """(monotonic time, answered status) of every POST."""
+        self.deletions: list[tuple[str, int]] = []
+        """(status id, answered status) of every DELETE."""
         self.failures: deque[Failure] = deque()
         self._by_key: dict[str, dict[str, Any]] = {}
         self.app.router.add_post("/api/v1/statuses", self._create)
+        self.app.router.add_delete("/api/v1/statuses/{id}", self._delete)
 
     async def _create(self, request: web.Request) -> web.Response:
-        response = await self._answer(request)
+        response = self._refusal(request) or await self._answer(request)
         self.requests.append((time.monotonic(), response.status))
         self.changed.set()
         return response
 
-    async def _answer(self, request: web.Request) -> web.Response:
+    async def _delete(self, request: web.Request) -> web.Response:
+        status_id = request.match_info["id"]
+        response = self._refusal(request) or self._remove(status_id)
+        self.deletions.append((status_id, response.status))
+        self.changed.set()
+        return response
+
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """A bad token's 401 or the next scripted failure, if any."""
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return web.json_response({"error": "The access token is invalid"}, status=401)
         if self.failures:
             failure = self.failures.popleft()
             return web.json_response({"error": "scripted failure"}, status=failure.status, headers=failure.headers)
+        return None
+
+    def _remove(self, status_id: str) -> web.Response:
+        status = next((s for s in self.statuses if s["id"] == status_id), None)
+        if status is None:
+            return web.json_response({"error": "Record not found"}, status=404)
+        self.statuses.remove(status)
+        self.deleted.append(status)
+        return web.json_response(status)
+
+    async def _answer(self, request: web.Request) -> web.Response:
         body = orjson.loads(await request.read())
         key = request.headers.get("Idempotency-Key")
         if key is not None and key in self._by_key:

@@ -108,6 +108,42 @@ async def test_posts_each_story_once_corrects_and_retracts_in_replies_and_rememb
     assert state.ledger["quake"].retracted
 
 
+async def test_an_editors_kill_deletes_every_status_and_a_merge_posts_nothing(
+    *,
+    kafka: Any,
+    topics: Topics,
+    gateway: GatewayProcess,
+    mastodon: MastodonStandIn,
+    http: aiohttp.ClientSession,
+    tmp_path: Path,
+) -> None:
+    state_file = tmp_path / "bot.json"
+    sink = MastodonSink(http, mastodon.base_url, TOKEN)
+    async with TickerStandIn(kafka.bootstrap, topics) as ticker, RunningBot(gateway, sink, state_file):
+        await ticker.publish(story("quake", level="flash", headline="Earthquake of magnitude 7 hits Tokyo"))
+        await eventually(mastodon, lambda: len(mastodon.statuses) == 1)
+        await ticker.publish(story("quake", 2, level="flash", headline="Earthquake of magnitude 8 hits Tokyo"))
+        await ticker.publish(story("fire", level="breaking", headline="Two dead in Leeds warehouse fire"))
+        await eventually(mastodon, lambda: len(mastodon.statuses) == 3)
+        quake, correction, fire = (s["id"] for s in mastodon.statuses)
+        mastodon.failures.append(Failure(503))
+        await ticker.publish(story("quake", 3, level="flash"), kind="story.retract", reason="killed")
+        await ticker.publish(story("fire", 2, level="breaking"), kind="story.retract", reason="merged",
+                             merged_into="blaze")
+        await ticker.publish(story("blaze", level="breaking", headline="Leeds warehouse fire: two dead"))
+        await eventually(mastodon, lambda: len(mastodon.deleted) == 2 and len(mastodon.statuses) == 2)
+        await ticker.publish(story("blaze", 2, level="breaking"), kind="story.retract", reason="killed")
+        await eventually(mastodon, lambda: mastodon.statuses == [])
+
+    blaze = mastodon.deleted[-1]["id"]
+    assert mastodon.deleted[-1]["content"] == "BREAKING: Leeds warehouse fire: two dead\nhttps://news.example/blaze"
+    assert [status_id for status_id, _ in mastodon.deletions] == [correction, correction, quake, fire, blaze]
+    assert [answer for _, answer in mastodon.deletions] == [503, 200, 200, 200, 200], "a 503 is retried"
+    assert len(mastodon.requests) == 4, "nothing posted about the kills or the merge: no retraction"
+    state = load_state(state_file)
+    assert state.ledger == {} and state.outbox == []
+
+
 async def test_posts_wait_for_the_rate_limit_and_retry_after_5xx_and_429_honouring_retry_after(
     *,
     kafka: Any,
@@ -137,7 +173,7 @@ async def test_posts_wait_for_the_rate_limit_and_retry_after_5xx_and_429_honouri
     assert time.monotonic() - started < 10
 
 
-async def test_the_webhook_gets_signed_x_sized_posts_with_replies_linked(
+async def test_the_webhook_gets_signed_x_sized_posts_with_replies_linked_and_a_kill_as_a_retraction(
     kafka: Any, topics: Topics, gateway: GatewayProcess, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     receiver = WebhookReceiver(b"hook-secret")
@@ -148,11 +184,16 @@ async def test_the_webhook_gets_signed_x_sized_posts_with_replies_linked(
             await ticker.publish(story("tokyo", level="flash", headline=("東京で大地震 " * 30).strip()))
             await eventually(receiver, lambda: len(receiver.deliveries) == 1)
             await ticker.publish(story("tokyo", 2, level="flash"), kind="story.retract")
-            await eventually(receiver, lambda: len(receiver.deliveries) == 2)
+            await ticker.publish(story("rumour", level="breaking", headline="Minister to resign, aides say"))
+            await eventually(receiver, lambda: len(receiver.deliveries) == 3)
+            await ticker.publish(story("rumour", 2, level="breaking"), kind="story.retract", reason="killed")
+            await eventually(receiver, lambda: len(receiver.deliveries) == 4)
     finally:
         await receiver.stop()
-    first, retraction = receiver.deliveries
+    first, retraction, rumour, killed = receiver.deliveries
     assert post_length(first["text"], PLATFORMS["x"]) <= 280
     assert first["text"].startswith("FLASH: 東京で大地震") and first["text"].endswith("…\nhttps://news.example/tokyo")
-    assert (retraction["kind"], retraction["in_reply_to"]) == ("retraction", first["id"])
+    assert (retraction["kind"], retraction["reason"], retraction["in_reply_to"]) == ("retraction", None, first["id"])
+    assert (killed["kind"], killed["reason"], killed["take_back"]) == ("retraction", "killed", [rumour["id"]])
+    assert killed["text"] == "WITHDRAWN: Minister to resign, aides say — the editors have taken this story down"
     assert receiver.rejected == 0

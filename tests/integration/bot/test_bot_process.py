@@ -1,4 +1,5 @@
-"""``python -m stoppress.bot`` as deployed: configured by environment, posting to stdout, stopped by SIGTERM."""
+"""``python -m stoppress.bot`` as deployed: configured by environment, posting (and taking back) on stdout,
+stopped by SIGTERM."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from stoppress.bot.state import load_state
 from tests.integration.push.harness import GatewayProcess, TickerStandIn, Topics, story
 
 
-async def test_the_bot_process_posts_to_stdout_saves_its_state_and_stops_cleanly_on_sigterm(
+async def test_the_bot_process_posts_to_stdout_takes_back_a_kill_saves_its_state_and_stops_on_sigterm(
     kafka: Any, topics: Topics, gateway: GatewayProcess, tmp_path: Path
 ) -> None:
     state_file = tmp_path / "state" / "bot.json"
@@ -39,6 +40,10 @@ async def test_the_bot_process_posts_to_stdout_saves_its_state_and_stops_cleanly
             assert process.stdout is not None
             async with asyncio.timeout(15):
                 first = await process.stdout.readline()
+                link_and_blank = [await process.stdout.readline() for _ in range(2)]
+            await ticker.publish(story("quake", 2, level="flash"), kind="story.retract", reason="killed")
+            async with asyncio.timeout(15):
+                takeback = [await process.stdout.readline() for _ in range(3)]
             process.send_signal(signal.SIGTERM)
             async with asyncio.timeout(15):
                 rest, stderr = await process.communicate()
@@ -48,7 +53,12 @@ async def test_the_bot_process_posts_to_stdout_saves_its_state_and_stops_cleanly
                 await process.wait()
     assert process.returncode == 0, stderr.decode()
     assert first.decode() == "FLASH: Earthquake hits Tokyo\n"
-    assert rest.decode() == "https://news.example/quake\n\n"
+    assert b"".join(link_and_blank).decode() == "https://news.example/quake\n\n"
+    assert b"".join(takeback).decode() == (
+        "✗ take back stoppress:quake:new:1\n"
+        "WITHDRAWN: Earthquake hits Tokyo — the editors have taken this story down\n\n"
+    )
+    assert rest == b""
     state = load_state(state_file)
-    assert list(state.ledger) == ["quake"] and state.ledger["quake"].post_id == "stoppress:quake:new:1"
+    assert state.ledger == {} and state.outbox == [], "the killed story is taken back and forgotten"
     assert "bot stopped" in stderr.decode()

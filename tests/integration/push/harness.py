@@ -31,7 +31,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from stoppress.push.gateway import Gateway
 from stoppress.push.settings import PushSettings
 from stoppress.shared.codec import encode
-from stoppress.shared.models import Level, StoryView, TickerEvent, event_id_for
+from stoppress.shared.models import Level, RetractReason, StoryView, TickerEvent, event_id_for
 
 REPO = Path(__file__).resolve().parents[3]
 PYTHON = sys.executable
@@ -104,8 +104,10 @@ def story(
     )
 
 
-def event_for(view: StoryView, kind: str | None = None) -> TickerEvent:
-    """The TickerEvent that brought ``view`` to its revision."""
+def event_for(
+    view: StoryView, kind: str | None = None, *, reason: RetractReason | None = None, merged_into: str | None = None
+) -> TickerEvent:
+    """The TickerEvent that brought ``view`` to its revision (``reason``, ``merged_into``: an editor's retract)."""
     now = datetime.now(UTC)
     return TickerEvent(
         event_id=event_id_for(view.story_id, view.revision),
@@ -113,6 +115,8 @@ def event_for(view: StoryView, kind: str | None = None) -> TickerEvent:
         story=view,
         ingested_at=now,
         processed_at=now,
+        reason=reason,
+        merged_into=merged_into,
     )
 
 
@@ -130,11 +134,19 @@ class TickerStandIn:
     async def __aexit__(self, *exc: object) -> None:
         await self._producer.stop()
 
-    async def publish(self, view: StoryView, kind: str | None = None) -> int:
+    async def publish(
+        self,
+        view: StoryView,
+        kind: str | None = None,
+        *,
+        reason: RetractReason | None = None,
+        merged_into: str | None = None,
+    ) -> int:
         """Write the view and its event; return the event's offset."""
         key = view.story_id.encode()
+        event = event_for(view, kind, reason=reason, merged_into=merged_into)
         await self._producer.send_and_wait(self.topics.stories, encode(view), key=key)
-        metadata = await self._producer.send_and_wait(self.topics.events, encode(event_for(view, kind)), key=key)
+        metadata = await self._producer.send_and_wait(self.topics.events, encode(event), key=key)
         offset: int = metadata.offset
         return offset
 

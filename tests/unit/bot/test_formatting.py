@@ -24,6 +24,7 @@ def test_a_short_story_is_label_headline_and_link() -> None:
         ("new", "flash", f"FLASH: Quake hits Tokyo\n{URL}"),
         ("correction", "breaking", f"CORRECTION — BREAKING: Quake hits Tokyo\n{URL}"),
         ("retraction", "breaking", "RETRACTED: Quake hits Tokyo — this story has been withdrawn"),
+        ("takeback", "flash", "WITHDRAWN: Quake hits Tokyo — the editors have taken this story down"),
     ],
 )
 def test_labels(kind: str, level: str, expected: str) -> None:

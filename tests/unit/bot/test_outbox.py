@@ -9,8 +9,8 @@ from stoppress.bot.state import QueuedPost
 from tests.unit.client.samples import story
 
 
-def post(kind: str, story_id: str = "s1", revision: int = 1) -> QueuedPost:
-    return QueuedPost(kind=kind, story=story(story_id, revision=revision))
+def post(kind: str, story_id: str = "s1", revision: int = 1, **fields: object) -> QueuedPost:
+    return QueuedPost.model_validate({"kind": kind, "story": story(story_id, revision=revision), **fields})
 
 
 def summary(outbox: Outbox) -> list[tuple[str, str, int]]:
@@ -77,3 +77,50 @@ def test_done_without_take_is_a_bug() -> None:
     outbox = Outbox([post("new")])
     with pytest.raises(RuntimeError):
         outbox.done()
+
+
+def test_a_take_back_goes_ahead_of_waiting_posts_behind_the_one_being_sent_and_earlier_take_backs() -> None:
+    outbox = Outbox([])
+    for story_id in ("a", "b", "c"):
+        outbox.add(post("new", story_id))
+    outbox.take()
+    outbox.add(post("takeback", "x", take_back=["1"]))
+    outbox.add(post("takeback", "y", take_back=["2"]))
+    assert summary(outbox) == [("new", "a", 1), ("takeback", "x", 1), ("takeback", "y", 1), ("new", "b", 1),
+                               ("new", "c", 1)]
+
+
+def test_a_second_take_back_of_a_story_joins_the_waiting_one() -> None:
+    outbox = Outbox([])
+    outbox.add(post("takeback", "a", take_back=["1"]))
+    outbox.add(post("takeback", "a", revision=3, take_back=["2"], awaiting="stoppress:a:new:2"))
+    (takeback,) = outbox.posts
+    assert (takeback.take_back, takeback.awaiting) == (["1", "2"], "stoppress:a:new:2")
+
+
+def test_nothing_folds_into_or_removes_a_waiting_take_back() -> None:
+    outbox = Outbox([])
+    outbox.add(post("takeback", "a", take_back=["1"]))
+    outbox.add(post("correction", "a", revision=2))
+    outbox.add(post("retraction", "a", revision=3))
+    assert outbox.withdraw("a") == [post("retraction", "a", revision=3)]
+    assert summary(outbox) == [("takeback", "a", 1)]
+
+
+def test_withdraw_leaves_the_post_being_sent() -> None:
+    outbox = Outbox([])
+    outbox.add(post("new", "a"))
+    outbox.take()
+    outbox.add(post("correction", "a", revision=2))
+    outbox.add(post("new", "b"))
+    assert outbox.withdraw("a") == [post("correction", "a", revision=2)]
+    assert summary(outbox) == [("new", "a", 1), ("new", "b", 1)]
+
+
+def test_settle_gives_the_awaited_post_id_to_its_take_back() -> None:
+    outbox = Outbox([])
+    outbox.add(post("takeback", "a", take_back=["1"], awaiting="stoppress:a:correction:2"))
+    assert not outbox.settle("stoppress:b:new:1", "9")
+    assert outbox.settle("stoppress:a:correction:2", "2")
+    assert (outbox.posts[0].take_back, outbox.posts[0].awaiting) == (["1", "2"], None)
+    assert not outbox.settle("stoppress:a:correction:2", "2"), "settled once"

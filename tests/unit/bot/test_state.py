@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,15 @@ def test_a_corrupt_file_is_refused_with_its_path_and_the_problem(tmp_path: Path)
 def test_the_idempotency_key_is_stable_per_story_kind_and_revision() -> None:
     post = QueuedPost(kind="new", story=story("s9", revision=4))
     assert post.idempotency_key == "stoppress:s9:new:4"
+
+
+def test_a_file_from_before_take_backs_loads_with_empty_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "bot.json"
+    view = story().model_dump(mode="json")
+    entry = {"headline": "Quake", "level": "flash", "queued_at": "2026-11-26T14:00:00Z", "post_id": "109",
+             "corrections": 1, "retracted": False, "failed": False}
+    path.write_text(json.dumps({"version": 1, "cursor": "1-41-9f3a2c1b", "ledger": {"s1": entry},
+                                "outbox": [{"kind": "correction", "story": view}]}))
+    state = load_state(path)
+    assert state.ledger["s1"].posts == ["109"] and state.ledger["s1"].merged_into is None
+    assert (state.outbox[0].take_back, state.outbox[0].awaiting) == ([], None)

@@ -19,12 +19,15 @@ def view(
     language: str = "en",
     score: float = 1.0,
     minutes: int = 0,
+    pinned_minutes: int | None = None,
 ) -> StoryView:
-    """A StoryView with sensible defaults."""
+    """A StoryView with sensible defaults; ``pinned_minutes``: pinned by an editor that many minutes after T0."""
     at = T0 + timedelta(minutes=minutes)
+    pinned_at = None if pinned_minutes is None else T0 + timedelta(minutes=pinned_minutes)
     return StoryView(
         story_id=story_id, headline=f"{story_id} r{revision}", level=level, score=score, sources=1,
         category=category, region=region, language=language, first_seen=T0, updated_at=at, revision=revision,
+        pinned_at=pinned_at,
     )
 
 

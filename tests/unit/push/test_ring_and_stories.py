@@ -83,6 +83,20 @@ def test_matching_is_best_first_and_limited() -> None:
     assert [s.story_id for s in state.matching(BREAKING, RESTRICTED, 2)] == ["flash", "b-high"]
 
 
+def test_pinned_stories_come_first_latest_pin_first_then_best_first() -> None:
+    state = StoryState()
+    state.apply_view(view("flash", level="flash", score=9))
+    state.apply_view(view("normal-pinned-early", level="normal", pinned_minutes=1))
+    state.apply_view(view("urgent-pinned-late", level="urgent", pinned_minutes=5))
+    state.apply_view(view("b-high", score=5))
+    ids = [story.story_id for story in state.matching(Filter(), RESTRICTED, 10)]
+    assert ids == ["urgent-pinned-late", "normal-pinned-early", "flash", "b-high"]
+    assert [s.story_id for s in state.matching(BREAKING, RESTRICTED, 10)] == ["flash", "b-high"], "filters still apply"
+    state.apply_view(view("urgent-pinned-late", 2, level="urgent"))
+    ids = [story.story_id for story in state.matching(Filter(), RESTRICTED, 2)]
+    assert ids == ["normal-pinned-early", "flash"], "unpinned, it ranks as usual"
+
+
 def test_version_changes_only_on_change() -> None:
     state = StoryState()
     state.apply_view(view("s", 1))

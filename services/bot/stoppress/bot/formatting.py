@@ -5,8 +5,12 @@ A post is ``LABEL: headline`` and, on its own line, the story's link::
     BREAKING: UK government partners with Meta on AI team for public services
     https://example.com/story
 
-Corrections read ``CORRECTION — BREAKING: new headline`` and retractions
-``RETRACTED: headline — this story has been withdrawn``. When the whole
+Corrections read ``CORRECTION — BREAKING: new headline``, retractions
+``RETRACTED: headline — this story has been withdrawn`` and take-backs (an
+editor killed the story; shown where the platform cannot delete, e.g. by a
+webhook receiver) ``WITHDRAWN: headline — the editors have taken this story
+down``. A take-back does not say "killed": next to a headline about a fire
+or a war, that word would read as news. When the whole
 does not fit, only the headline gives way: it is cut on a grapheme-cluster
 boundary and ends with an ellipsis, so the label and the link always
 survive. (If the link alone is too long for the platform, as a 400-character
@@ -20,7 +24,8 @@ from typing import Literal
 from stoppress.bot.textlength import Platform, grapheme_cost, graphemes, post_length
 from stoppress.shared.models import Level, StoryView
 
-PostKind = Literal["new", "correction", "retraction"]
+PostKind = Literal["new", "correction", "retraction", "takeback"]
+"""``takeback``: withdraw every post about a story an editor killed (see :mod:`stoppress.bot.desk`)."""
 
 LEVEL_LABELS: dict[Level, str] = {"flash": "FLASH", "breaking": "BREAKING", "urgent": "URGENT", "normal": "NEWS"}
 ELLIPSIS = "…"
@@ -31,7 +36,7 @@ MIN_HEADLINE_GRAPHEMES = 10
 def compose_post(story: StoryView, kind: PostKind, platform: Platform) -> str:
     """The post announcing ``story`` (as ``kind``), within ``platform.limit``."""
     prefix, suffix = _frame(story, kind)
-    link = f"\n{story.url}" if story.url and kind != "retraction" else ""
+    link = f"\n{story.url}" if story.url and kind in ("new", "correction") else ""
     text = _fit(prefix, story.headline, suffix + link, platform)
     if text is None and link:
         text = _fit(prefix, story.headline, suffix, platform)
@@ -46,6 +51,8 @@ def _frame(story: StoryView, kind: PostKind) -> tuple[str, str]:
         return f"CORRECTION — {label}: ", ""
     if kind == "retraction":
         return "RETRACTED: ", " — this story has been withdrawn"
+    if kind == "takeback":
+        return "WITHDRAWN: ", " — the editors have taken this story down"
     return f"{label}: ", ""
 
 

@@ -4,8 +4,9 @@ Two tasks share one :class:`~stoppress.bot.desk.NewsDesk`. The reader feeds
 every stream message to the desk and saves the state (so the cursor and any
 newly queued post survive a crash). The writer takes the next queued post,
 waits for the token bucket, sends it with retries, records the platform's
-id and saves again. All decisions are the desk's; this module only moves
-bytes and time.
+id and saves again. A take-back (an editor killed a story) does not wait for
+the bucket: it posts nothing new, and a kill should reach the audience
+first. All decisions are the desk's; this module only moves bytes and time.
 
 The bot subscribes to the whole stream, not a level filter, because it must
 also see retractions and corrections of stories whose level has dropped
@@ -104,9 +105,9 @@ class Bot:
                 await self._work.wait()
                 continue
             if not self.desk.should_send(post):
-                log.info("skipping %s: the first post never went out", post.kind, extra=_ids(post))
+                log.info("skipping %s: nothing about the story went out", post.kind, extra=_ids(post))
                 self.desk.gave_up()
-            elif await self._pause(self.bucket.reserve(time.monotonic())):
+            elif post.kind != "takeback" and await self._pause(self.bucket.reserve(time.monotonic())):
                 return
             else:
                 await self._send(post)
@@ -119,11 +120,12 @@ class Bot:
             story=post.story,
             in_reply_to=self.desk.reply_target(post),
             idempotency_key=post.idempotency_key,
+            take_back=tuple(post.take_back),
         )
         failures = 0
         while True:
             try:
-                post_id = await self.sink.publish(outgoing)
+                post_id = await self._deliver(outgoing)
             except SinkError as exc:
                 failures += 1
                 delay = self.retries.delay(failures, exc.retry_after, self._uniform01) if exc.retryable else None
@@ -135,9 +137,19 @@ class Bot:
                 if await self._pause(delay):
                     return
                 continue
-            log.info("posted %s to %s", post.kind, self.sink.name, extra={**_ids(post), "post_id": post_id})
+            if post_id is None:
+                log.info("took back %d post(s) on %s", len(post.take_back), self.sink.name, extra=_ids(post))
+            else:
+                log.info("posted %s to %s", post.kind, self.sink.name, extra={**_ids(post), "post_id": post_id})
             self.desk.sent(post_id)
             return
+
+    async def _deliver(self, outgoing: OutgoingPost) -> str | None:
+        """Publish a post (its platform id) or carry out a take-back (``None``: it makes no post)."""
+        if outgoing.kind == "takeback":
+            await self.sink.take_back(outgoing)
+            return None
+        return await self.sink.publish(outgoing)
 
     async def _pause(self, seconds: float) -> bool:
         """Sleep ``seconds`` unless asked to stop first; True if stopping."""

@@ -1,8 +1,9 @@
 """What the bot remembers across restarts, and how it is written to disk.
 
 One JSON file holds the stream cursor, the ledger (every story the bot has
-announced or is about to, with the id the platform gave the post) and the
-outbox (posts waiting for the rate limit or a retry). It is replaced
+announced or is about to, with the ids the platform gave its posts) and the
+outbox (posts waiting for the rate limit or a retry, and take-backs waiting
+to withdraw posts). It is replaced
 atomically — written to a temporary file in the same folder, flushed to disk,
 then renamed over the old one — so a crash at any moment leaves either the
 old or the new state, never a torn file.
@@ -10,6 +11,9 @@ old or the new state, never a torn file.
 A post that was in flight when the bot died is still in the outbox and is
 sent again on restart with the same ``Idempotency-Key``, which lets the
 platform (Mastodon keeps keys for an hour) or webhook receiver drop the copy.
+
+Fields are only ever added, with defaults, so a file written by an older bot
+loads as it is (``STATE_VERSION`` changes only if that stops being true).
 """
 
 from __future__ import annotations
@@ -41,10 +45,20 @@ class LedgerEntry(BaseModel):
     queued_at: AwareDatetime
     post_id: str | None = None
     """The platform's id of the first post, once it is out; replies thread under it."""
+    replies: list[str] = Field(default_factory=list)
+    """The platform's ids of the replies posted under it (corrections, a retraction), oldest first."""
     corrections: int = 0
     retracted: bool = False
     failed: bool = False
     """The first post was refused for good, so there is nothing to correct or retract."""
+    merged_into: str | None = None
+    """An editor merged the story into this one: it is no longer followed on its own, but its posts
+    are taken back with that story if an editor kills it."""
+
+    @property
+    def posts(self) -> list[str]:
+        """Every post out about the story, first post first."""
+        return ([self.post_id] if self.post_id is not None else []) + self.replies
 
 
 class QueuedPost(BaseModel):
@@ -54,6 +68,11 @@ class QueuedPost(BaseModel):
 
     kind: PostKind
     story: StoryView
+    take_back: list[str] = Field(default_factory=list)
+    """For a take-back: the platform's ids of the posts to withdraw, in the order they were posted."""
+    awaiting: str | None = None
+    """For a take-back: the idempotency key of a post about the story that was being sent when an editor
+    killed it; once that post is out, its id joins ``take_back``."""
 
     @property
     def idempotency_key(self) -> str:

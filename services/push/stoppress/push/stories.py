@@ -20,9 +20,11 @@ _LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 REMOVING_EVENTS = frozenset({"story.retract", "story.expire"})
 
 
-def best_first_key(story: StoryView) -> tuple[int, float, float]:
-    """Sort key: most urgent level, then highest score, then most recently updated."""
-    return (_LEVEL_RANK[story.level], -story.score, -story.updated_at.timestamp())
+def best_first_key(story: StoryView) -> tuple[bool, float, int, float, float]:
+    """Sort key: stories an editor pinned first, the latest pin first; then most urgent level, then highest
+    score, then most recently updated. Snapshots, ``/v1/stories`` and the Atom feed all list in this order."""
+    pinned = story.pinned_at.timestamp() if story.pinned_at is not None else 0.0
+    return (story.pinned_at is None, -pinned, _LEVEL_RANK[story.level], -story.score, -story.updated_at.timestamp())
 
 
 class StoryState:

@@ -25,6 +25,8 @@ class OutgoingPost:
     in_reply_to: str | None
     """The platform id of the post this one answers (corrections and retractions), if any."""
     idempotency_key: str
+    take_back: tuple[str, ...] = ()
+    """For a take-back (``kind == "takeback"``): the platform ids of the posts to withdraw, oldest first."""
 
 
 class SinkError(Exception):
@@ -47,6 +49,13 @@ class Sink(Protocol):
 
     async def publish(self, post: OutgoingPost) -> str:
         """Send ``post``; return the receiver's id for it (replies refer to it). Raises :class:`SinkError`."""
+        ...
+
+    async def take_back(self, post: OutgoingPost) -> None:
+        """Withdraw the posts ``post.take_back`` names, as far as the platform allows (an editor killed the story).
+
+        Must be safe to repeat: a retry, or a restart, sends the same take-back again. Raises :class:`SinkError`.
+        """
         ...
 
 

@@ -10,7 +10,7 @@ from stoppress.bot.textlength import PLATFORMS, Platform
 
 
 class StdoutSink:
-    """Prints each post followed by a blank line; a reply names the post it answers."""
+    """Prints each post followed by a blank line; a reply names the post it answers, a take-back what it withdraws."""
 
     name = "stdout"
 
@@ -25,3 +25,9 @@ class StdoutSink:
         out.write(f"{reply}{post.text}\n\n")
         out.flush()
         return post.idempotency_key
+
+    async def take_back(self, post: OutgoingPost) -> None:
+        """Print which posts are withdrawn, then the notice (a terminal cannot unprint)."""
+        out = self._out or sys.stdout
+        out.write(f"✗ take back {', '.join(post.take_back)}\n{post.text}\n\n")
+        out.flush()

@@ -2,10 +2,19 @@
 
 The body is::
 
-    {"id": "...", "kind": "new|correction|retraction", "text": "...",
-     "in_reply_to": "<id of the first post>" | null, "story": {StoryView}}
+    {"id": "...", "kind": "new|correction|retraction", "reason": "killed" | null,
+     "take_back": ["<id>", ...], "text": "...", "in_reply_to": "<id of the first post>" | null,
+     "story": {StoryView}}
 
-and two headers let the receiver check that it came from us and is fresh:
+When an editor kills a story the bot sends a retraction with ``reason:
+"killed"`` and, in ``take_back``, the ids of every post it made about the
+story (as the receiver answered them, else ours), oldest first: a receiver
+that can delete posts deletes those; one that cannot, or that predates the
+field, still gets a retraction it can post as a reply. Otherwise ``reason``
+is null (a retraction: the sources withdrew the story) and ``take_back`` is
+empty.
+
+Two headers let the receiver check that it came from us and is fresh:
 ``X-StopPress-Timestamp`` (Unix seconds) and ``X-StopPress-Signature``
 (``sha256=`` + hex HMAC-SHA256 of ``"<timestamp>." + body`` with the shared
 secret). Binding the timestamp into the signature stops a captured request
@@ -47,11 +56,14 @@ def verify_signature(
 
 
 def webhook_body(post: OutgoingPost) -> bytes:
-    """The JSON body for ``post``."""
+    """The JSON body for ``post``; a take-back travels as a retraction with ``reason: "killed"``."""
+    killed = post.kind == "takeback"
     return orjson.dumps(
         {
             "id": post.idempotency_key,
-            "kind": post.kind,
+            "kind": "retraction" if killed else post.kind,
+            "reason": "killed" if killed else None,
+            "take_back": list(post.take_back),
             "text": post.text,
             "in_reply_to": post.in_reply_to,
             "story": post.story.model_dump(mode="json"),
@@ -74,6 +86,14 @@ class WebhookSink:
 
     async def publish(self, post: OutgoingPost) -> str:
         """Deliver ``post``; a 2xx answer means delivered."""
+        return _receiver_id(await self._deliver(post)) or post.idempotency_key
+
+    async def take_back(self, post: OutgoingPost) -> None:
+        """Deliver the killed story's retraction; the receiver withdraws the posts it names."""
+        await self._deliver(post)
+
+    async def _deliver(self, post: OutgoingPost) -> str:
+        """POST ``post`` signed; the answer's text if it is a 2xx."""
         body = webhook_body(post)
         timestamp = int(time.time())
         headers = {
@@ -90,7 +110,7 @@ class WebhookSink:
                     raise error_for_status(response.status, response.headers, text, datetime.now(UTC))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise SinkError(f"webhook unreachable: {type(exc).__name__}: {exc}", retryable=True) from None
-        return _receiver_id(text) or post.idempotency_key
+        return text
 
 
 def _receiver_id(text: str) -> str | None:

@@ -92,9 +92,15 @@ svg{width:1em;height:1em;fill:currentColor}
     } catch { return null; }
   }
 
-  /** Best first: level, then score, then the most recently updated. */
+  /** When an editor pinned the story (ms since the epoch), or 0 if it is not pinned. */
+  function pinnedAt(story) {
+    return (story.pinned_at && Date.parse(story.pinned_at)) || 0;
+  }
+
+  /** Best first, as the gateway orders snapshots: pinned stories first, the latest pin first; then level,
+   * then score, then the most recently updated. */
   function byRank(a, b) {
-    return (RANK[a.level] ?? 9) - (RANK[b.level] ?? 9) || b.score - a.score ||
+    return pinnedAt(b) - pinnedAt(a) || (RANK[a.level] ?? 9) - (RANK[b.level] ?? 9) || b.score - a.score ||
       String(b.updated_at).localeCompare(String(a.updated_at));
   }
 
@@ -137,6 +143,7 @@ svg{width:1em;height:1em;fill:currentColor}
       this._seen = new Set(); // event_ids already applied (bounded)
       this._cursor = null;
       this._current = null; // story_id shown in rotate mode
+      this._latestPin = 0; // the latest pin time shown (ms)
       this._paused = false;
       this._hovered = false;
       this._lastPolite = 0;
@@ -380,13 +387,19 @@ svg{width:1em;height:1em;fill:currentColor}
       });
       msg.hidden = top.length > 0;
       if (!top.length) msg.textContent = "No breaking news right now";
+      // A pin newer than any seen takes the bar at once (an unpin just lets the rotation go on).
+      const pinned = top.length > 0 && pinnedAt(top[0]) > this._latestPin;
+      if (pinned) {
+        this._latestPin = pinnedAt(top[0]);
+        this._current = top[0].story_id;
+      }
       const urgent = fresh && RANK[fresh.level] <= RANK.breaking && keep.has(fresh.story_id);
       if (urgent) {
         this._announce(fresh);
         this._current = fresh.story_id;
       }
       if (!this._items.has(this._current)) this._current = top.length ? top[0].story_id : null;
-      this._layout(urgent);
+      this._layout(urgent || pinned);
     }
 
     _item() {
