@@ -163,6 +163,17 @@ def test_merge_moves_the_members_retracts_the_merged_story_and_later_coverage_fo
     assert "merged into" in refused(apply(desk, "kill", volcano, minutes=4), 409).message
 
 
+def test_a_merged_story_is_judged_on_its_items_in_join_order() -> None:
+    """Level evidence reads the story's recent joins from its newest end: items moved in must not hide them."""
+    desk = new_desk()
+    old = story(desk, VOLCANO, "ap", "2", urgency=5)
+    fresh = story(desk, QUAKE, "reuters", "1", urgency=5, minutes=400)
+    desk.handle(headline("bbc", "3", QUAKE, urgency=5, minutes=401, authority=0.9), at(401))
+    [retract, update] = applied(apply(desk, "merge", old, minutes=402, into=fresh))
+    assert retract.story.story_id == old
+    assert (update.story.story_id, update.story.sources, update.story.level) == (fresh, 3, "urgent")
+
+
 def test_merging_a_killed_story_or_across_languages_is_a_conflict() -> None:
     desk = new_desk()
     quake = story(desk, QUAKE)

@@ -56,6 +56,7 @@ def merge(book: StoryBook, ledger: EditorialLedger, story: Story, into: Story, a
     for member in list(story.members.values()):
         book.move(member.item_id, story, into, story.group_of(member))
         ledger.allow(member.item_id, into.story_id, at)
+    into.in_join_order()
     book.hand_over(groups, into)
     story.merged_into = into.story_id
     story.groups = groups
@@ -93,6 +94,7 @@ def split_story(book: StoryBook, story: Story, absorbed: Story) -> ClusterFeedba
     feedback = ClusterFeedback(kind="split", left=_items(moving), right=_items(rest))
     for member in moving:
         book.move(member.item_id, story, absorbed, story.group_of(member))
+    absorbed.in_join_order()
     book.hand_over(groups, absorbed)
     absorbed.merged_into = None
     absorbed.groups = []

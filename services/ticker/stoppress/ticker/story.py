@@ -149,6 +149,10 @@ class Story:
         self._lead = None
         return member
 
+    def in_join_order(self) -> None:
+        """Put the members back in join order (:meth:`recent` relies on it) after some were moved in."""
+        self.members = dict(sorted(self.members.items(), key=lambda pair: (pair[1].joined_at, pair[0])))
+
     def group_of(self, member: Member) -> str:
         """The clustering group ``member`` counts in: its own, or this story's."""
         return member.group or self.story_id
