@@ -95,6 +95,11 @@ def test_a_level_set_in_the_console_reaches_a_readers_ticker_within_a_second(
     item = ticker.locator(f"{TICKER} li", has_text=headline)
     expect(item).to_have_count(1, timeout=15_000)
 
+    colleague = browser.new_context(viewport=VIEWPORT, locale="en-GB").new_page()
+    signed_in_console(colleague, stack)
+    colleagues_row = colleague.locator("#stories tbody tr", has_text=headline)
+    expect(colleagues_row).to_have_attribute("data-level", "normal", timeout=15_000)
+
     signed_in_console(page, stack)
     open_story(page, headline)
     page.get_by_label("Reason (kept in the log)").fill("Confirmed by two reporters in the chamber")
@@ -102,6 +107,9 @@ def test_a_level_set_in_the_console_reaches_a_readers_ticker_within_a_second(
     page.get_by_role("button", name="Set level").click()
     page.locator("#confirm-ok").click()
     expect(item).to_have_attribute("data-level", "flash", timeout=ACT_WITHIN_MS)
+    expect(colleagues_row).to_have_attribute("data-level", "flash", timeout=ACT_WITHIN_MS)
+    expect(colleague.locator("#history li").first).to_contain_text("Confirmed by two reporters in the chamber")
+    colleague.context.close()
     expect(page.locator("#answer")).to_have_text("Applied: level set")
     expect(page.locator("#detail-level")).to_contain_text("flash (the machine says")
     page.wait_for_timeout(300)
