@@ -13,6 +13,7 @@ from bench.e2e.stats import BUCKET_MS, merge, percentile_ms
 GOAL_P99_MS = 1000.0
 """Issue 12: an editor's action reaches all of 1,000 readers within 1 s at p99."""
 EDITOR = "editor"
+SLOWEST_ROUNDS = 20
 
 STAGES = (
     ("request → record on desk.commands / headlines.raw", "sent", "entered"),
@@ -81,8 +82,38 @@ def figures(
             for d in measured
             if d.problem
         ],
-        "rounds": rows,
+        **by_round(rows),
     }
+
+
+def by_round(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The per-round figures worth keeping: each round's last receipt (ms, in the order they ran, by editor and
+    headline), and the slowest rounds with every moment (ms after the request was sent), to see where they lost
+    time."""
+    last = {
+        kind: [_tenth(row["last_reader_ms"]) for row in rows if (row["kind"] == HEADLINE) == (kind == HEADLINE)]
+        for kind in (EDITOR, HEADLINE)
+    }
+    slowest = sorted(rows, key=lambda row: -(row["last_reader_ms"] or float("inf")))[:SLOWEST_ROUNDS]
+    traces = []
+    for row in slowest:
+        sent = row["moments"]["sent"]
+        after = {name: _tenth(1e3 * (at - sent)) for name, at in sorted(row["moments"].items(), key=lambda m: m[1])}
+        traces.append(
+            {
+                "number": row["number"],
+                "kind": row["kind"],
+                "story_id": row["story_id"],
+                "events": row["events"],
+                "missed": row["missed"],
+                "ms_after_request": after,
+            }
+        )
+    return {"last_reader_ms_by_round": last, "slowest_rounds": traces}
+
+
+def _tenth(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _is(done: Done, kind: str) -> bool:
