@@ -8,7 +8,7 @@ import math
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -40,15 +40,20 @@ async def own_broker(folder: Path) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def own_stack(bootstrap: str | None, push_env: Mapping[str, str] | None = None) -> AsyncIterator[Stack]:
-    """Ingest, ticker and push as processes in a temporary folder, on ``bootstrap`` or on a broker of their own."""
+    """The stack's services as processes in a temporary folder, on ``bootstrap`` or on a broker of their own.
+
+    Every service listens on a free port (the desk too: its default 8082 may be another stack's), and the desk
+    has a ``demo-editor`` with a fresh key (``stack.config.demo_editor_key``).
+    """
     with tempfile.TemporaryDirectory(prefix="stoppress-bench-") as folder:
         async with AsyncExitStack() as exits:
             if bootstrap is None:
                 bootstrap = await exits.enter_async_context(own_broker(Path(folder)))
-            ingest_port, ticker_port, push_port = free_ports(3)
-            config = StackConfig(bootstrap=bootstrap, demo_key=uuid.uuid4().hex, data_dir=Path(folder) / "data",
-                                 log_dir=Path(folder) / "logs", ingest_port=ingest_port, ticker_port=ticker_port,
-                                 push_port=push_port)  # fmt: skip
+            ingest_port, ticker_port, push_port, desk_port = free_ports(4)
+            config = StackConfig(bootstrap=bootstrap, demo_key=uuid.uuid4().hex, demo_editor_key=uuid.uuid4().hex,
+                                 data_dir=Path(folder) / "data", log_dir=Path(folder) / "logs",
+                                 ingest_port=ingest_port, ticker_port=ticker_port, push_port=push_port,
+                                 desk_port=desk_port)  # fmt: skip
             stack = Stack(config)
             if push_env:
                 stack.push = dataclasses.replace(stack.push, env={**stack.push.env, **push_env})
@@ -58,11 +63,19 @@ async def own_stack(bootstrap: str | None, push_env: Mapping[str, str] | None = 
 
 
 class ReaderProcesses:
-    """The reader processes, each with its block of source addresses (127.0.<10+n>.x)."""
+    """The reader processes, each with its block of source addresses (127.0.<10+n>.x).
 
-    def __init__(self, ws_url: str, clients: int, processes: int, tag: str, impl: str = "c") -> None:
+    ``options``: more command-line options of the C swarm (``["--events"]``: report by event id, bench/desk).
+    """
+
+    def __init__(
+        self, ws_url: str, clients: int, processes: int, tag: str, impl: str = "c", *, options: Sequence[str] = ()
+    ) -> None:
+        if options and impl != "c":
+            raise ValueError(f"swarm options {list(options)} need the C readers")
         self.ws_url = ws_url
         self.impl = impl
+        self.options = list(options)
         per = math.ceil(clients / processes)
         self.counts = [min(per, clients - n * per) for n in range(processes) if clients - n * per > 0]
         self.tag = tag
@@ -86,10 +99,11 @@ class ReaderProcesses:
         url = urlsplit(self.ws_url)
         if url.hostname not in ("127.0.0.1", "localhost") or url.port is None:
             raise SystemExit(f"the C readers connect to 127.0.0.1 only; got {self.ws_url}")
-        return [*swarm_command(), "--port", str(url.port), "--path", url.path, "--initial", "2"]
+        return [*swarm_command(), "--port", str(url.port), "--path", url.path, "--initial", "2", *self.options]
 
-    async def reports(self, accepted: dict[int, float]) -> list[dict[str, Any]]:
-        """Tell every reader which posts were accepted (and when they were sent); collect their reports."""
+    async def reports(self, accepted: Mapping[int, float] | Mapping[str, float]) -> list[dict[str, Any]]:
+        """Tell every reader which posts were accepted (or, with ``--events``, which event ids to report on) and
+        when they were sent; collect their reports."""
         message = orjson.dumps({str(seq): at for seq, at in accepted.items()}) + b"\n"
         outputs = await asyncio.gather(*(p.communicate(message) for p in self.procs))
         return [orjson.loads(stdout.splitlines()[-1]) for stdout, _ in outputs]

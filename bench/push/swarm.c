@@ -4,19 +4,23 @@
  * so the benchmarks measure the gateway and not the clients' own Python.
  *
  *   swarm --port P --count N [--sources 127.0.2.1,127.0.2.2] [--path /v1/ws] [--query '&levels=breaking']
- *         [--initial 2] [--resume] [--jitter 2.0] [--backoff-base 0.25] [--backoff-cap 5.0] [--tag TAG]
+ *         [--initial 2] [--resume] [--jitter 2.0] [--backoff-base 0.25] [--backoff-cap 5.0] [--tag TAG] [--events]
  *
  * Prints "ready" once every client has its first --initial text messages, then answers stdin:
  *   "reset"        forget frame counts and times, print "ok";
  *   "report"       print one JSON line (per-client frames, first_at, last_at, recovered_at, recovered_count,
  *                  offsets, close_codes, connected, reconnect_failures, reset_reasons; time.monotonic() clock);
  *   {"SEQ": t,..}  (--tag mode) the posts that were accepted and when they were sent (time.time() clock):
- *                  print the end-to-end report of bench/e2e/readers.py and exit.
+ *                  print the end-to-end report of bench/e2e/readers.py and exit;
+ *   {"ID": t, ...} (--events mode) the ticker event ids to report on and when the action that caused each was
+ *                  sent (time.time() clock): print one JSON line {"clients", "missed" (per client), "events"
+ *                  ({ID: latency histogram in 0.1 ms buckets}), "repeats", "closes"} and exit.
  *
  * --resume: clients parse each message's type and cursor; after any close except a 4xxx refusal they
  * reconnect with their last cursor after a uniform 0..jitter s delay, then, while connecting fails, after
  * min(cap, base * 2^attempt) * uniform(0.5, 1.5) s (30 attempts at most).
  * --tag: each text message carrying " TAG " in a story.new event records (sequence number, arrival time).
+ * --events: every event message records (its event_id, arrival time), whatever its type or story (bench/desk).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -68,6 +72,7 @@ static Client *clients;
 static int count, port = 0, initial = 2, resume_mode = 0;
 static double jitter_s = 1.0, backoff_base_s = 0.25, backoff_cap_s = 5.0;
 static char *path = "/v1/ws", *query = "", *tag = NULL, marker[128];
+static int events_mode = 0;
 static struct in_addr *sources; static int n_sources;
 static int epfd, reconnect_failures, reset_reasons, in_flight, started;
 static char first_reset_reason[256];
@@ -91,6 +96,39 @@ static void *grow(void *data, size_t *cap, size_t need, size_t item) {
     if (!data) die("out of memory");
     *cap = next;
     return data;
+}
+
+/* ---- event ids (--events): each distinct id gets a number ------------------------------------------- */
+static char **ids; static long n_ids; static size_t ids_cap;
+static long *id_slots; static size_t id_slots_len;   /* open addressing: id number + 1, 0 = empty */
+
+static unsigned long hash_of(const char *text, size_t len) {
+    unsigned long h = 1469598103934665603UL;
+    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)text[i]) * 1099511628211UL;
+    return h;
+}
+static long id_find(const char *text, size_t len, int add) {
+    if (!id_slots_len) { id_slots_len = 4096; id_slots = calloc(id_slots_len, sizeof(long)); }
+    size_t i = hash_of(text, len) & (id_slots_len - 1);
+    for (; id_slots[i]; i = (i + 1) & (id_slots_len - 1)) {
+        const char *known = ids[id_slots[i] - 1];
+        if (strlen(known) == len && !memcmp(known, text, len)) return id_slots[i] - 1;
+    }
+    if (!add) return -1;
+    ids = grow(ids, &ids_cap, n_ids + 1, sizeof(char *));
+    ids[n_ids] = strndup(text, len);
+    id_slots[i] = ++n_ids;
+    if (2 * n_ids > (long)id_slots_len) {  /* keep it at most half full */
+        free(id_slots);
+        id_slots_len *= 2;
+        id_slots = calloc(id_slots_len, sizeof(long));
+        for (long k = 0; k < n_ids; k++) {
+            size_t j = hash_of(ids[k], strlen(ids[k])) & (id_slots_len - 1);
+            while (id_slots[j]) j = (j + 1) & (id_slots_len - 1);
+            id_slots[j] = k + 1;
+        }
+    }
+    return n_ids - 1;
 }
 
 /* ---- output buffer ---------------------------------------------------------------------------------- */
@@ -230,7 +268,17 @@ static void on_text(Client *c, const char *data, size_t len, double now) {
     if (!c->frames) c->first_at = now;
     c->frames++;
     c->last_at = now;
-    if (tag) {
+    if (events_mode && len > 15 && !memcmp(data, "{\"type\":\"event\"", 15)) {
+        const char *at = find(data, len, "\"event_id\":\"");
+        if (at) {
+            at += 12;
+            const char *end = memchr(at, '"', data + len - at);
+            if (end) {
+                c->arrivals = grow(c->arrivals, &c->arrivals_cap, c->arrivals_len + 1, sizeof(Arrival));
+                c->arrivals[c->arrivals_len++] = (Arrival){id_find(at, end - at, 1), wall_now()};
+            }
+        }
+    } else if (tag) {
         const char *at = find(data, len, marker);
         if (at && len > 15 && !memcmp(data, "{\"type\":\"event\"", 15) && find(data, len, "\"type\":\"story.new\"")) {
             char *end;
@@ -393,6 +441,8 @@ static void add_bin(Bin **bins, size_t *len, size_t *cap, long bucket) {
     (*bins)[(*len)++] = (Bin){bucket, 1};
 }
 
+static void emit_closes(void);
+
 /* The answer of bench/e2e/readers.py's report() to the accepted posts in `line` ({"SEQ": sent_at, ...}). */
 static void e2e_report(char *line) {
     long *seqs = NULL; double *sent = NULL; size_t n_sent = 0, cap_a = 0, cap_b = 0;
@@ -444,8 +494,15 @@ static void e2e_report(char *line) {
     for (size_t i = 0; i < pl; i++) emit("%s\"%ld\":%ld", i ? "," : "", pipeline[i].bucket, pipeline[i].n);
     emit("},\"direct_histogram\":{");
     for (size_t i = 0; i < dl; i++) emit("%s\"%ld\":%ld", i ? "," : "", direct[i].bucket, direct[i].n);
-    emit("},\"repeats\":%ld,\"frames\":%ld,\"last_arrival\":%.6f,\"closes\":{", repeats, frames, last_arrival);
-    /* unexpected closes, grouped by reason */
+    emit("},\"repeats\":%ld,\"frames\":%ld,\"last_arrival\":%.6f,", repeats, frames, last_arrival);
+    emit_closes();
+    emit("}");
+    flush_line();
+}
+
+/* "closes":{reason: clients, ...}: the unexpected closes, grouped by reason. */
+static void emit_closes(void) {
+    emit("\"closes\":{");
     int first = 1;
     for (int i = 0; i < count; i++) {
         if (clients[i].state == OPEN || !clients[i].closed_reason[0]) continue;
@@ -459,7 +516,55 @@ static void e2e_report(char *line) {
         emit("%s\"%s\":%d", first ? "" : ",", clients[i].closed_reason, n);
         first = 0;
     }
-    emit("}}");
+    emit("}");
+}
+
+/* The --events report on the event ids in `line` ({"ID": sent_at, ...}), see the header. */
+static void events_report(char *line) {
+    long *wanted = NULL; double *sent = NULL; char **names = NULL;
+    size_t n_wanted = 0, cap_a = 0, cap_b = 0, cap_c = 0;
+    for (char *p = line; (p = strchr(p, '"'));) {
+        char *end = strchr(p + 1, '"');
+        if (!end || end[1] != ':') break;
+        *end = 0;
+        wanted = grow(wanted, &cap_a, n_wanted + 1, sizeof(long));
+        sent = grow(sent, &cap_b, n_wanted + 1, sizeof(double));
+        names = grow(names, &cap_c, n_wanted + 1, sizeof(char *));
+        names[n_wanted] = p + 1;
+        wanted[n_wanted] = id_find(p + 1, end - p - 1, 0);
+        sent[n_wanted] = strtod(end + 2, &p);
+        n_wanted++;
+    }
+    long *slot_of = malloc((n_ids + 1) * sizeof(long));   /* id number -> position in wanted */
+    for (long k = 0; k < n_ids; k++) slot_of[k] = -1;
+    for (size_t i = 0; i < n_wanted; i++) if (wanted[i] >= 0) slot_of[wanted[i]] = (long)i;
+    int *seen = calloc(n_wanted + 1, sizeof(int));
+    Bin **bins = calloc(n_wanted + 1, sizeof(Bin *));
+    size_t *lens = calloc(n_wanted + 1, sizeof(size_t)), *caps = calloc(n_wanted + 1, sizeof(size_t));
+    long repeats = 0;
+    emit("{\"clients\":%d,\"missed\":[", count);
+    for (int i = 0; i < count; i++) {
+        Client *c = &clients[i];
+        long got = 0;
+        for (size_t k = 0; k < c->arrivals_len; k++) {
+            long id = c->arrivals[k].seq, slot = id >= 0 && id < n_ids ? slot_of[id] : -1;
+            if (slot < 0) continue;
+            if (seen[slot] == i + 1) { repeats++; continue; }
+            seen[slot] = i + 1;
+            got++;
+            add_bin(&bins[slot], &lens[slot], &caps[slot], bucket_of(c->arrivals[k].at - sent[slot]));
+        }
+        emit("%s%ld", i ? "," : "", (long)n_wanted - got);
+    }
+    emit("],\"events\":{");
+    for (size_t i = 0; i < n_wanted; i++) {
+        emit("%s\"%s\":{", i ? "," : "", names[i]);
+        for (size_t b = 0; b < lens[i]; b++) emit("%s\"%ld\":%ld", b ? "," : "", bins[i][b].bucket, bins[i][b].n);
+        emit("}");
+    }
+    emit("},\"repeats\":%ld,", repeats);
+    emit_closes();
+    emit("}");
     flush_line();
 }
 
@@ -478,6 +583,7 @@ int main(int argc, char **argv) {
         const char *a = argv[i];
         char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--resume")) { resume_mode = 1; continue; }
+        if (!strcmp(a, "--events")) { events_mode = 1; continue; }
         if (!v) die("missing value");
         if (!strcmp(a, "--port")) port = atoi(v);
         else if (!strcmp(a, "--count")) count = atoi(v);
@@ -542,7 +648,7 @@ int main(int argc, char **argv) {
                     } else if (!strcmp(line, "report")) {
                         report();
                     } else if (line[0] == '{') {
-                        e2e_report(line);
+                        if (events_mode) events_report(line); else e2e_report(line);
                         return 0;
                     } else if (!line[0]) {
                         return 0;
