@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 
 from aiohttp import web
 from aiokafka.errors import KafkaError
@@ -25,9 +24,9 @@ from stoppress.desk.feed import DeskFeed
 from stoppress.desk.live import Watchers
 from stoppress.desk.metrics import DeskMetrics
 from stoppress.desk.settings import DeskSettings
-from stoppress.shared import collector
 from stoppress.shared.kafka import durable_producer, stop_producer_within
 from stoppress.shared.metrics import publish_forever
+from stoppress.shared.serving import serve_until_signalled
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +110,4 @@ class DeskService:
 
 async def run_until_signalled(settings: DeskSettings) -> None:
     """Run one replica until SIGTERM or SIGINT."""
-    service = DeskService(settings)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    await service.start()
-    collector.freeze_startup()
-    try:
-        await stopping.wait()
-    finally:
-        await service.stop()
+    await serve_until_signalled(DeskService(settings))

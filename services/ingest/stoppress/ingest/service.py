@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from datetime import timedelta
 
 import aiohttp
@@ -25,8 +24,8 @@ from stoppress.ingest.metrics import IngestMetrics
 from stoppress.ingest.publisher import HeadlinePublisher
 from stoppress.ingest.settings import IngestSettings
 from stoppress.ingest.sources import SourceRegistry, build_registry
-from stoppress.shared import collector
 from stoppress.shared.metrics import publish_forever
+from stoppress.shared.serving import serve_until_signalled
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +114,4 @@ class IngestService:
 
 async def run_until_signalled(settings: IngestSettings) -> None:
     """Run one replica until SIGTERM or SIGINT."""
-    service = IngestService(settings)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    await service.start()
-    collector.freeze_startup()
-    try:
-        await stopping.wait()
-    finally:
-        await service.stop()
+    await serve_until_signalled(IngestService(settings))
