@@ -72,16 +72,21 @@ def second_desk(kafka: LocalKafka, stack: Stack, tmp_path_factory: pytest.TempPa
 
 
 async def new_story(stack: Stack, headline: str, *, urgency: int = 2, timeout_s: float = 20.0) -> str:
-    """Publish ``headline`` (a fresh item) through ingest and return its story id once the desk lists it."""
+    """Publish ``headline`` (a fresh item) through ingest and return the id of the story the desk lists it in.
+
+    Other tests publish to the same stack, so the item may join a story of theirs; the story is found by the
+    item, whichever it is.
+    """
+    guid = uuid.uuid4().hex
     async with IngestClient(stack.config.ingest_url, DEMO_KEY) as ingest:
-        answer = await ingest.post({"guid": uuid.uuid4().hex, "headline": headline, "urgency": urgency})
+        answer = await ingest.post({"guid": guid, "headline": headline, "urgency": urgency})
         assert answer.status == 202, answer.body
     async with DeskClient(stack.config.desk_url, EDITOR_KEY) as desk:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             listed = await desk.get("/v1/desk/stories", {"limit": "5000"})
             for story in listed.body["stories"]:
-                if story["headline"] == headline:
+                if any(member["item_id"] == f"demo:{guid}" for member in story["members"]):
                     return str(story["story_id"])
             await asyncio.sleep(0.1)
     raise AssertionError(f"the desk never listed {headline!r}")

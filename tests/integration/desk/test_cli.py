@@ -40,7 +40,7 @@ async def test_kill_list_and_log_from_the_command_line(stack: Stack) -> None:
     listed = await desk(stack, "list", "--state", "killed", "--limit", "5000")
     assert listed.returncode == 0, listed.stderr
     [line] = [line for line in listed.stdout.splitlines() if story_id in line]
-    assert "killed" in line and "[killed]" in line and headline in line
+    assert "killed" in line and "[killed]" in line
 
     log = await desk(stack, "log", story_id)
     assert log.returncode == 0, log.stderr
