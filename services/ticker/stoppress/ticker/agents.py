@@ -15,6 +15,8 @@ broker has it); and what editors see of each changed story on
 ``desk.stories``. No agent ever stops on bad data: a record it cannot handle
 goes to the DLQ. All handle every record of their input even where faust
 skips some or stops fetching a partition (:mod:`stoppress.ticker.continuity`).
+``intake`` and ``desk`` take their records in batches while a backlog
+drains, and one at a time when the worker keeps up (:mod:`stoppress.ticker.batching`).
 """
 
 from __future__ import annotations
@@ -22,20 +24,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import faust
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
-from faust.types import TP
+from faust.types import TP, EventT
 
 from stoppress.shared.codec import DecodeError, decode, encode
 from stoppress.shared.cursor import cursor_text
 from stoppress.shared.deadletter import DeadLetter
 from stoppress.shared.models import DeskCommand, DeskOutcome, Headline, TickerEvent
 from stoppress.ticker.authority import AuthorityBook
+from stoppress.ticker.batching import Batcher
 from stoppress.ticker.book import desk_key
 from stoppress.ticker.continuity import Continuity, StallWatch
 from stoppress.ticker.desk import CommandResult, Desk, DeskPolicy
@@ -165,10 +168,14 @@ class TickerAgents:
         return [*skipped, message]
 
     async def intake(self, stream: faust.StreamT[bytes]) -> None:
-        """Validate ``headlines.raw`` records and re-key them by desk."""
-        async for event in stream.events():
-            for message in await self._with_skipped(event.message):
-                await self._take_in(message)
+        """Validate ``headlines.raw`` records and re-key them by desk, in batches (see :meth:`_in_batches`)."""
+
+        async def take(batch: list[EventT[bytes]]) -> None:
+            for event in batch:
+                for message in await self._with_skipped(event.message):
+                    await self._take_in(message)
+
+        await self._in_batches(stream, take)
 
     async def _take_in(self, message: Any) -> None:
         try:
@@ -196,14 +203,63 @@ class TickerAgents:
         self._handled(message)
 
     async def desk(self, stream: faust.StreamT[bytes]) -> None:
-        """Feed headlines, commands and ticks of each desk partition to its desk; publish what it returns."""
-        async for event in stream.events():
+        """Feed headlines, commands and ticks of each desk partition to its desk; publish what it returns.
+
+        In batches (see :meth:`_in_batches`): the events of each record are
+        published as the desk returns them, what editors see and the state
+        once per batch.
+        """
+        await self._in_batches(stream, self._take_batch_to_desk)
+
+    async def _in_batches(
+        self, stream: faust.StreamT[bytes], take: Callable[[list[EventT[bytes]]], Awaitable[None]]
+    ) -> None:
+        """Hand the records of ``stream`` to ``take`` in batches, acknowledging each batch once ``take`` is done.
+
+        While a backlog drains, a batch is up to a few hundred records; a
+        worker that keeps up handles each record as it arrives
+        (:mod:`stoppress.ticker.batching`). ``take`` hands everything the
+        records cause to the producer before it returns, so a committed
+        offset still implies their outputs are sent.
+        """
+        if not isinstance(stream, faust.Stream):
+            raise TypeError(f"an agent needs a faust stream, not {stream!r}")
+        records = stream.noack()
+
+        async def take_and_ack(batch: list[EventT[bytes]]) -> None:
+            await take(batch)
+            for event in batch:
+                await records.ack(event)
+
+        await Batcher(take_and_ack, self._behind).run(records.events())
+
+    def _behind(self, event: EventT[bytes]) -> bool:
+        """Whether the broker holds records after ``event``'s in its partition (as of the latest fetch)."""
+        message = event.message
+        try:
+            highwater = self._app.consumer.highwater(message.tp)
+        except Exception:  # the partition is being revoked, or nothing fetched yet: assume it is caught up
+            return False
+        return highwater is not None and highwater > message.offset + 1
+
+    async def _take_batch_to_desk(self, batch: list[EventT[bytes]]) -> None:
+        """Handle a batch of desk-topic records in order, publishing their events as they come; then, once per
+        desk, publish what editors see of the stories that changed and send the state to the changelogs."""
+        touched: dict[int, PartitionState] = {}
+        for event in batch:
             for message in await self._with_skipped(event.message):
                 await self._take_to_desk(message)
+                state = self._states.get(message.partition)
+                if state is not None:
+                    touched[message.partition] = state
+        for partition, state in touched.items():
+            await self._publish_views(partition)
+            await state.flush()
 
     async def _take_to_desk(self, message: Any) -> None:
         if message.partition not in self._desks:
             await self._open_desk(message.partition, message.offset)
+        state = self._states[message.partition]
         try:
             if message.key == TICK_KEY:
                 events = self._tick(message)
@@ -213,12 +269,15 @@ class TickerAgents:
             else:
                 events = self._handle(message)
         except _RecordRefusedError as exc:
+            state.discard()
+            if isinstance(exc, _DeskFailedError):  # its state may be half-changed: rebuild it from the tables
+                await state.flush()  # what the records before this one wrote; their events are out already
+                self._forget_desk(message.partition)
             await self._dead_letter(message, exc.reason, "ticker.desk")
         else:
             for ticker_event in events:
                 await self._publish(ticker_event)
-            await self._publish_views(message.partition)
-            await self._states[message.partition].flush()
+            state.keep()
         self._handled(message)
 
     async def _command(self, message: Any) -> None:
@@ -232,8 +291,7 @@ class TickerAgents:
             result = desk.command(command, datetime.now(UTC), message.offset)
         except Exception as exc:  # as for headlines: never stop; rebuild this desk, park the record
             log.exception("desk failed on a command", extra={"command_id": command.command_id})
-            self._forget_desk(message.partition)
-            raise _RecordRefusedError(f"desk failed on this command: {exc!r}") from exc
+            raise _DeskFailedError(f"desk failed on this command: {exc!r}") from exc
         outcome = await self._confirmed(desk, result)
         await self._send(self._topics.outcomes, command.command_id.encode(), encode(outcome))
         if not outcome.repeat:
@@ -275,8 +333,7 @@ class TickerAgents:
             events = desk.handle(headline, datetime.now(UTC), message.offset)
         except Exception as exc:  # a bug must not stop the ticker: rebuild this desk, park the record
             log.exception("desk failed on a headline", extra={"item_id": headline.id})
-            self._forget_desk(message.partition)
-            raise _RecordRefusedError(f"desk failed on this headline: {exc!r}") from exc
+            raise _DeskFailedError(f"desk failed on this headline: {exc!r}") from exc
         finished = time.perf_counter()
         self._metrics.observe_headline(finished - started, time.time() - headline.received_at.timestamp())
         return events
@@ -291,8 +348,7 @@ class TickerAgents:
             return desk.tick(now, message.offset)
         except Exception as exc:  # as above: never stop; rebuild the desk from its tables
             log.exception("desk failed on a clock tick")
-            self._forget_desk(message.partition)
-            raise _RecordRefusedError(f"desk failed on a clock tick: {exc!r}") from exc
+            raise _DeskFailedError(f"desk failed on a clock tick: {exc!r}") from exc
 
     async def _open_desk(self, partition: int, offset: int) -> None:
         """Rebuild the desk of ``partition`` from the tables, its input resuming at ``offset``.
@@ -360,7 +416,7 @@ class TickerAgents:
         return delivery
 
     def _forget_desk(self, partition: int) -> None:
-        """Drop a desk whose state may be half-changed, with its held-back writes; it is rebuilt from the tables."""
+        """Drop a desk whose state may be half-changed; it is rebuilt from the tables."""
         self._desks.pop(partition, None)
         self._states.pop(partition, None)
 
@@ -409,3 +465,7 @@ class _RecordRefusedError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class _DeskFailedError(_RecordRefusedError):
+    """The desk itself failed on the record: its state may be half-changed, so it is rebuilt from the tables."""
