@@ -50,6 +50,7 @@ MAX_TERMS = 32
 """Most terms kept per headline (a 300-character headline has fewer than ~40)."""
 MAX_TERM_CHARS = 32
 """Longest term kept, in characters; keeps a signature under ~1.2 KB of JSON."""
+_NO_TIME = timedelta(0)
 
 
 @dataclass(frozen=True)
@@ -151,14 +152,21 @@ class StoryIndex:
         weights = self._weights(sig.terms)
         norm = sum(weights.values()) / math.sqrt(len(weights))
         best: tuple[float, str] | None = None
-        for story_id in self._candidates(sig.terms):
+        window, half_life = self.window, self.half_life
+        settled, spread = self.settled_threshold, self.single_threshold - self.settled_threshold
+        for story_id in self._candidates(sig.terms):  # the inner loop of clustering: the helpers are inlined
             story = self._stories[story_id]
             age = now - story.last_at
-            if age > self.window or (exclude is not None and exclude(story_id)):
+            if age > window or (exclude is not None and exclude(story_id)):
                 continue
-            shared = sum(w * story.mass[t] for t, w in weights.items() if t in story.mass)
-            similarity = shared / (story.members * norm) * self._decay(age)
-            ratio = similarity / self._threshold(story.members)
+            mass = story.mass
+            shared = 0.0
+            for term, weight in weights.items():
+                if term in mass:
+                    shared += weight * mass[term]
+            decay = 1.0 if half_life is None or age <= _NO_TIME else float(0.5 ** (age / half_life))
+            similarity = shared / (story.members * norm) * decay
+            ratio = similarity / (settled + spread / story.members)
             if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
                 best = (ratio, story_id)
         return best[1] if best is not None else None
@@ -216,11 +224,3 @@ class StoryIndex:
             if posting is not None and len(posting) <= self.max_postings:
                 candidates |= posting
         return candidates
-
-    def _threshold(self, members: int) -> float:
-        return self.settled_threshold + (self.single_threshold - self.settled_threshold) / members
-
-    def _decay(self, age: timedelta) -> float:
-        if self.half_life is None or age <= timedelta(0):
-            return 1.0
-        return float(0.5 ** (age / self.half_life))
