@@ -46,6 +46,14 @@ class Handler:
         self.batches: list[list[int]] = []
         self.fail_on = fail_on
         self.hold = hold
+        self.handled = asyncio.Event()
+
+    async def until(self, batches: int) -> None:
+        """Wait until this many batches were handled (at most 1 s)."""
+        async with asyncio.timeout(1.0):
+            while len(self.batches) < batches:
+                self.handled.clear()
+                await self.handled.wait()
 
     async def __call__(self, batch: list[int]) -> None:
         if self.hold is not None:
@@ -53,6 +61,7 @@ class Handler:
         if self.fail_on in batch:
             raise RuntimeError(f"failed on {self.fail_on}")
         self.batches.append(batch)
+        self.handled.set()
 
 
 def batcher(stream: Stream, handler: Handler, *, most: int = 500, wait_s: float = 10.0) -> Batcher[int]:
@@ -73,8 +82,7 @@ async def test_a_record_at_the_end_of_its_partition_is_handled_at_once() -> None
     for record in (1, 2):
         started = time.monotonic()
         stream.put(record)
-        while len(handler.batches) < record:
-            await asyncio.sleep(0)
+        await handler.until(record)
         assert time.monotonic() - started < 1.0, "no waiting for more (the wait here is 10 s)"
     assert handler.batches == [[1], [2]]
     stream.put(END)
@@ -86,8 +94,7 @@ async def test_a_batch_waits_no_longer_than_its_wait_for_records_that_do_not_com
     running = asyncio.create_task(Batcher(handler, lambda _: True, wait_s=0.05).run(stream.records()))
     started = time.monotonic()
     stream.put(1)
-    while not handler.batches:
-        await asyncio.sleep(0.005)
+    await handler.until(1)
     assert 0.04 < time.monotonic() - started < 1.0
     stream.put(END)
     await asyncio.wait_for(running, 1)

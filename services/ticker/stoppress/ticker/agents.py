@@ -33,13 +33,14 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 from faust.types import TP, EventT
 
-from stoppress.shared.codec import DecodeError, decode, encode
+from stoppress.shared.codec import DecodeError, decode, encode, validate
 from stoppress.shared.cursor import cursor_text
 from stoppress.shared.deadletter import DeadLetter
 from stoppress.shared.models import DeskCommand, DeskOutcome, Headline, TickerEvent
 from stoppress.ticker.authority import AuthorityBook
 from stoppress.ticker.batching import Batcher
 from stoppress.ticker.book import desk_key
+from stoppress.ticker.bundles import BundledHeadline, Bundler, unbundle
 from stoppress.ticker.continuity import Continuity, StallWatch
 from stoppress.ticker.desk import CommandResult, Desk, DeskPolicy
 from stoppress.ticker.gaps import GapReader, read_while_owned
@@ -47,7 +48,7 @@ from stoppress.ticker.group import GroupOffsets
 from stoppress.ticker.published import EventLog, earliest_read_time, not_yet_published
 from stoppress.ticker.tables import PartitionState, TickerTables
 from stoppress.ticker.telemetry import TickerMetrics
-from stoppress.ticker.topics import COMMAND_KIND, RECORD_KIND, TICK_KEY, TickerTopics
+from stoppress.ticker.topics import BUNDLE_KIND, COMMAND_KIND, RECORD_KIND, TICK_KEY, TickerTopics
 
 log = logging.getLogger(__name__)
 
@@ -168,23 +169,34 @@ class TickerAgents:
         return [*skipped, message]
 
     async def intake(self, stream: faust.StreamT[bytes]) -> None:
-        """Validate ``headlines.raw`` records and re-key them by desk, in batches (see :meth:`_in_batches`)."""
+        """Validate ``headlines.raw`` records and re-key them by desk, in batches (see :meth:`_in_batches`).
+
+        The headlines of one desk in a batch go as one record (:mod:`stoppress.ticker.bundles`).
+        """
 
         async def take(batch: list[EventT[bytes]]) -> None:
+            bundler = Bundler()
             for event in batch:
                 for message in await self._with_skipped(event.message):
-                    await self._take_in(message)
+                    desk = await self._take_in(message)
+                    if desk is not None:
+                        bundler.add(desk, message.value)
+            for key, value, headers in bundler.records():
+                await self._send(self._topics.desk, key, value, headers=headers)
 
         await self._in_batches(stream, take)
 
-    async def _take_in(self, message: Any) -> None:
+    async def _take_in(self, message: Any) -> str | None:
+        """The desk of a valid headline; ``None`` for an invalid one, which goes to the DLQ."""
         try:
             headline = decode(message.value, Headline)
         except DecodeError as exc:
             await self._dead_letter(message, exc.reason, "ticker.intake")
+            desk = None
         else:
-            await self._send(self._topics.desk, desk_key(headline.language).encode(), message.value)
+            desk = desk_key(headline.language)
         self._handled(message)
+        return desk
 
     async def commands(self, stream: faust.StreamT[bytes]) -> None:
         """Validate ``desk.commands`` records and forward them into their story's desk partition."""
@@ -248,7 +260,7 @@ class TickerAgents:
         touched: dict[int, PartitionState] = {}
         for event in batch:
             for message in await self._with_skipped(event.message):
-                await self._take_to_desk(message)
+                await self._take_record_to_desk(message)
                 state = self._states.get(message.partition)
                 if state is not None:
                     touched[message.partition] = state
@@ -256,9 +268,25 @@ class TickerAgents:
             await self._publish_views(partition)
             await state.flush()
 
-    async def _take_to_desk(self, message: Any) -> None:
+    async def _take_record_to_desk(self, message: Any) -> None:
+        """One desk-topic record: a clock tick, a command, a headline, or a bundle of headlines, each in turn."""
+        if _kind(message) != BUNDLE_KIND:
+            await self._take_to_desk(message, message.offset)
+            return
+        try:
+            headlines = unbundle(message)
+        except DecodeError as exc:
+            await self._dead_letter(message, exc.reason, "ticker.desk")
+            self._handled(message)
+            return
+        for index, headline in enumerate(headlines):
+            # A desk rebuilt after failing on one of these resumes after the bundle: the events of the
+            # headlines before are with the producer, and reading them back would not find them yet.
+            await self._take_to_desk(headline, message.offset + 1 if index else message.offset)
+
+    async def _take_to_desk(self, message: Any, resume_at: int) -> None:
         if message.partition not in self._desks:
-            await self._open_desk(message.partition, message.offset)
+            await self._open_desk(message.partition, resume_at)
         state = self._states[message.partition]
         try:
             if message.key == TICK_KEY:
@@ -324,7 +352,10 @@ class TickerAgents:
 
     def _handle(self, message: Any) -> list[TickerEvent]:
         try:
-            headline = decode(message.value, Headline)
+            if isinstance(message, BundledHeadline):
+                headline = validate(message.item, Headline)
+            else:
+                headline = decode(message.value, Headline)
         except DecodeError as exc:
             raise _RecordRefusedError(exc.reason) from None
         desk = self._desks[message.partition]
@@ -454,9 +485,14 @@ class TickerAgents:
         self.next_offsets[(message.topic, message.partition)] = message.offset + 1
 
 
+def _kind(message: Any) -> bytes | None:
+    """What a desk-topic record is when it is not a headline (:data:`~stoppress.ticker.topics.RECORD_KIND`)."""
+    return next((value for name, value in message.headers or () if name == RECORD_KIND), None)
+
+
 def _is_command(message: Any) -> bool:
     """Whether a desk-topic record is an editor's command (see :data:`~stoppress.ticker.topics.COMMAND_KIND`)."""
-    return any(name == RECORD_KIND and value == COMMAND_KIND for name, value in message.headers or ())
+    return _kind(message) == COMMAND_KIND
 
 
 class _RecordRefusedError(Exception):
