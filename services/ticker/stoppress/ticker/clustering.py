@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from stoppress.ticker.textfeatures import headline_terms
 
@@ -50,7 +50,18 @@ MAX_TERMS = 32
 """Most terms kept per headline (a 300-character headline has fewer than ~40)."""
 MAX_TERM_CHARS = 32
 """Longest term kept, in characters; keeps a signature under ~1.2 KB of JSON."""
-_NO_TIME = timedelta(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _microseconds(at: datetime) -> int:
+    """``at`` in whole microseconds since the epoch (a naive time read as UTC).
+
+    Times are compared and divided as integers in the matching loop: exactly
+    what ``timedelta`` arithmetic does, without a ``timedelta`` per candidate.
+    """
+    return (at - (_EPOCH if at.tzinfo is not None else _NAIVE_EPOCH)) // _MICROSECOND
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,8 @@ def signature(text: str, language: str = "en") -> Signature:
 class _Story:
     """What the index keeps per story: enough to score a headline against it in O(terms)."""
 
-    last_at: datetime
+    last_at: int
+    """When the newest member joined (microseconds since the epoch)."""
     members: int = 0
     mass: dict[str, float] = field(default_factory=dict)
     """term → Σ over members using it of 1 / √(member's term count); its keys are the story's terms."""
@@ -152,19 +164,20 @@ class StoryIndex:
         weights = self._weights(sig.terms)
         norm = sum(weights.values()) / math.sqrt(len(weights))
         best: tuple[float, str] | None = None
-        window, half_life = self.window, self.half_life
+        now_us, window_us = _microseconds(now), self.window // _MICROSECOND
+        half_life_us = None if self.half_life is None else self.half_life // _MICROSECOND
         settled, spread = self.settled_threshold, self.single_threshold - self.settled_threshold
         for story_id in self._candidates(sig.terms):  # the inner loop of clustering: the helpers are inlined
             story = self._stories[story_id]
-            age = now - story.last_at
-            if age > window or (exclude is not None and exclude(story_id)):
+            age = now_us - story.last_at
+            if age > window_us or (exclude is not None and exclude(story_id)):
                 continue
             mass = story.mass
             shared = 0.0
             for term, weight in weights.items():
                 if term in mass:
                     shared += weight * mass[term]
-            decay = 1.0 if half_life is None or age <= _NO_TIME else float(0.5 ** (age / half_life))
+            decay = 1.0 if half_life_us is None or age <= 0 else float(0.5 ** (age / half_life_us))
             similarity = shared / (story.members * norm) * decay
             ratio = similarity / (settled + spread / story.members)
             if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
@@ -174,10 +187,11 @@ class StoryIndex:
     def add(self, story_id: str, sig: Signature, at: datetime) -> None:
         """Record ``sig`` as a member headline of ``story_id`` seen at ``at``."""
         story = self._stories.get(story_id)
+        at_us = _microseconds(at)
         if story is None:
-            story = self._stories[story_id] = _Story(last_at=at)
+            story = self._stories[story_id] = _Story(last_at=at_us)
         story.members += 1
-        story.last_at = max(story.last_at, at)
+        story.last_at = max(story.last_at, at_us)
         if not sig.terms:
             return
         share = 1.0 / math.sqrt(len(sig.terms))
@@ -202,7 +216,7 @@ class StoryIndex:
 
         A full scan, O(stories): meant to be called periodically, not per headline.
         """
-        cutoff = now - self.window
+        cutoff = _microseconds(now - self.window)
         expired = sorted(sid for sid, s in self._stories.items() if s.last_at < cutoff)
         for story_id in expired:
             self.remove(story_id)
