@@ -1,4 +1,4 @@
-"""TableSlice: one desk partition's view of a faust table, with writes held back until kept, then flushed.
+"""TableSlice: one desk partition's view of a faust table, with writes held back until flushed.
 
 A stand-in table (a dict store and a changelog name) replaces the faust
 table, and a list records what would be handed to the producer: the slice
@@ -37,19 +37,14 @@ def slice_of(table: StandInTable, partition: int) -> TableSlice:
     return TableSlice(table, partition, table.send)  # type: ignore[arg-type]
 
 
-async def test_writes_are_held_back_then_stored_and_then_sent_to_the_partitions_changelog() -> None:
+async def test_writes_are_held_back_then_stored_and_sent_to_the_partitions_changelog() -> None:
     table = StandInTable()
     view = slice_of(table, 3)
     view["i:reuters:1"] = [2, 1.5]
     assert view["i:reuters:1"] == [2, 1.5] and table.data == {} and table.sent == []
     await view.flush()
-    assert table.data == {} and table.sent == [], "a flush sends only what was kept"
-    view.keep()
-    assert table.data == {b"3/i:reuters:1": b"[2,1.5]"} and table.sent == []
-    await view.flush()
+    assert table.data == {b"3/i:reuters:1": b"[2,1.5]"}
     assert table.sent == [("app-seen-changelog", b"3/i:reuters:1", b"[2,1.5]", 3)]
-    await view.flush()
-    assert len(table.sent) == 1, "each kept write is sent once"
 
 
 async def test_a_deletion_is_a_tombstone() -> None:
@@ -57,37 +52,8 @@ async def test_a_deletion_is_a_tombstone() -> None:
     view = slice_of(table, 3)
     del view["a"]
     assert "a" not in view and view.get("a") is None
-    view.keep()
     await view.flush()
     assert table.data == {} and table.sent == [("app-seen-changelog", b"3/a", None, 3)]
-
-
-async def test_a_key_written_by_several_records_is_sent_once_with_its_last_value() -> None:
-    table = StandInTable()
-    view = slice_of(table, 3)
-    view["h"] = 1
-    view["m:1"] = "a"
-    view.keep()
-    view["h"] = 2
-    view.keep()
-    del view["m:1"]
-    view.keep()
-    await view.flush()
-    assert table.data == {b"3/h": b"2"}
-    assert table.sent == [("app-seen-changelog", b"3/h", b"2", 3), ("app-seen-changelog", b"3/m:1", None, 3)]
-
-
-async def test_discarded_writes_are_neither_stored_nor_sent_and_kept_ones_stay() -> None:
-    table = StandInTable()
-    view = slice_of(table, 3)
-    view["h"] = 1
-    view.keep()
-    view["h"] = 2
-    view["x"] = 3
-    view.discard()
-    assert view["h"] == 1 and "x" not in view
-    await view.flush()
-    assert table.data == {b"3/h": b"1"} and table.sent == [("app-seen-changelog", b"3/h", b"1", 3)]
 
 
 def test_partitions_do_not_see_each_others_keys() -> None:
@@ -107,12 +73,8 @@ async def test_a_desk_runs_on_slices_and_is_rebuilt_from_them() -> None:
     first = state(0)
     desk = Desk(first.tables, AuthorityBook())
     [event] = desk.handle(headline(urgency=2), headline().received_at)
-    assert Desk(state(0).tables, AuthorityBook()).showing() == {}, "nothing is stored before the record is kept"
-    first.keep()
-    assert Desk(state(0).tables, AuthorityBook()).showing() == desk.showing()
+    assert Desk(state(0).tables, AuthorityBook()).showing() == {}, "nothing is stored before the flush"
     await first.flush()
-    assert {name: len(table.sent) for name, table in tables.items()} == {
-        name: len(table.data) for name, table in tables.items()
-    }, "every stored key is sent to its changelog"
+    assert Desk(state(0).tables, AuthorityBook()).showing() == desk.showing()
     assert Desk(state(1).tables, AuthorityBook()).showing() == {}
     assert event.type == "story.new"

@@ -8,11 +8,13 @@ rebalance or a failure); what it decides is published as it comes: each
 event on ``ticker.events`` and the story's new state on the compacted
 ``ticker.stories`` (a tombstone after a retraction or expiry), both keyed by
 story id, and each command's outcome on ``desk.outcomes`` (with the cursor of
-the last event it caused, once the broker has it). Once per batch, what
-editors see of each changed story goes to ``desk.stories`` and the state to
-the changelogs (:mod:`stoppress.ticker.tables`), after the events that it
-records. A record the desk cannot handle goes to the DLQ; a desk that fails
-on one is rebuilt from the tables.
+the last event it caused, once the broker has it); then the state that
+records them goes to the changelogs (:mod:`stoppress.ticker.tables`), record
+by record: handed to the producer in that order without a pause, a batch's
+records leave in few produce requests, and a crash cuts at most into one
+record's outputs. Once per batch, what editors see of each changed story
+goes to ``desk.stories``. A record the desk cannot handle goes to the DLQ; a
+desk that fails on one is rebuilt from the tables.
 """
 
 from __future__ import annotations
@@ -94,17 +96,12 @@ class Desks:
         self._states.clear()
 
     async def take(self, records: list[Any]) -> None:
-        """Handle a batch of desk-topic records in order, publishing their events as they come; then, once per
-        desk, publish what editors see of the stories that changed and send the state to the changelogs."""
-        touched: dict[int, PartitionState] = {}
+        """Handle a batch of desk-topic records in order, publishing the events of each and then its state;
+        then, once per desk, publish what editors see of the stories that changed."""
         for message in records:
             await self._take_record(message)
-            state = self._states.get(message.partition)
-            if state is not None:
-                touched[message.partition] = state
-        for partition, state in touched.items():
+        for partition in sorted({message.partition for message in records}):
             await self._publish_views(partition)
-            await state.flush()
 
     async def _take_record(self, message: Any) -> None:
         """One desk-topic record: a clock tick, a command, a headline, or a bundle of headlines, each in turn."""
@@ -135,15 +132,13 @@ class Desks:
             else:
                 events = self._handle(message)
         except _RecordRefusedError as exc:
-            state.discard()
             if isinstance(exc, _DeskFailedError):  # its state may be half-changed: rebuild it from the tables
-                await state.flush()  # what the records before this one wrote; their events are out already
                 self._forget_desk(message.partition)
             await self._dead_letter(message, exc.reason, "ticker.desk")
         else:
             for ticker_event in events:
                 await self._publish(ticker_event)
-            state.keep()
+            await state.flush()
         self._handled(message)
 
     async def _command(self, message: Any) -> None:
@@ -264,7 +259,7 @@ class Desks:
         return await self._send_to(topic.get_topic_name(), key, value, None, headers)
 
     def _forget_desk(self, partition: int) -> None:
-        """Drop a desk whose state may be half-changed; it is rebuilt from the tables."""
+        """Drop a desk whose state may be half-changed, with its held-back writes; it is rebuilt from the tables."""
         self._desks.pop(partition, None)
         self._states.pop(partition, None)
 

@@ -14,23 +14,16 @@ partition. One :class:`~stoppress.ticker.desk.Desk` per desk partition sees
 its own slice of each table through a :class:`TableSlice`, which prefixes
 keys with the partition number and stores values as orjson bytes.
 
-Writes are *held back* in two steps. While the desk handles one record,
-its writes wait in the slice (:meth:`PartitionState.keep` applies them to
-the table's store once the record is handled; :meth:`PartitionState.discard`
-drops them if the desk failed half-way). The changelog records wait until
-:meth:`PartitionState.flush`, which the desk agent calls once per batch of
-records, after it has published their events. So the events are handed to
-the producer before the state that records them (a crash leaves, if
-anything, an event without its state, which the replay repeats under the
-same id, rather than the reverse); a key written by several records of a
-batch (a story's header) goes to the changelog once, with its last value;
-and each write goes straight to the app's producer instead of through
-faust's per-key send buffer (faust doing the worker's two hops with two
-Table writes per record measured a third of its rate with none:
-``python -m bench.ticker.stream``, see ``docs/ranking.md``). The producer is
-the one faust flushes before each commit, and the agent acknowledges a
-batch's records only after the flush, so a committed offset still implies
-its state is in the changelog.
+Writes are *held back* until :meth:`PartitionState.flush`, which the desk
+agent calls after it has published the events of a record. Two reasons:
+the events are handed to the producer before the state that records them
+(so a crash leaves, if anything, an event without its state, which the
+replay repeats under the same id, rather than the reverse), and each write
+goes straight to the app's producer instead of through faust's per-key send
+buffer: faust doing the worker's two hops with two Table writes per record
+measured a third of its rate with none (``python -m bench.ticker.stream``,
+see ``docs/ranking.md``). The producer is the one faust flushes before each
+commit, so a committed offset still implies its state is in the changelog.
 """
 
 from __future__ import annotations
@@ -90,18 +83,8 @@ class PartitionState:
         """The slices as the desk sees them."""
         return DeskTables(seen=self.seen, stories=self.stories, held=self.held, editorial=self.editorial)
 
-    def keep(self) -> None:
-        """The record is handled: apply its writes to the tables' stores (their changelogs wait for the flush)."""
-        for view in (self.seen, self.stories, self.held, self.editorial):
-            view.keep()
-
-    def discard(self) -> None:
-        """The desk failed on the record: forget the writes it made for it."""
-        for view in (self.seen, self.stories, self.held, self.editorial):
-            view.discard()
-
     async def flush(self) -> None:
-        """Send the kept writes to the changelogs."""
+        """Apply the held-back writes to the tables and send them to the changelogs."""
         for view in (self.seen, self.stories, self.held, self.editorial):
             await view.flush()
 
@@ -129,13 +112,11 @@ def declare_tables(app: faust.App, settings: TickerSettings) -> TickerTables:
 class TableSlice(MutableMapping[str, Any]):
     """The keys of one desk partition in a faust table, as ``str`` → JSON-able values.
 
-    Keys are stored as ``b"<partition>/<key>"``. Reads see held-back writes.
-    :meth:`keep` applies the writes made so far to the table's store and
-    queues them for the changelog partition ``partition``; :meth:`discard`
-    drops them instead; :meth:`flush` sends what was kept, each key once
-    with its last value (a tombstone for a deletion). All three must run
-    while a record of that partition is processed. Iterating scans the whole
-    table and is meant for rebuilding a desk, not for the hot path.
+    Keys are stored as ``b"<partition>/<key>"``. Reads see held-back writes;
+    :meth:`flush` applies them to the table's store and sends each to the
+    changelog partition ``partition`` (a tombstone for a deletion); it must
+    run while an event of that partition is processed. Iterating scans the
+    whole table and is meant for rebuilding a desk, not for the hot path.
     """
 
     def __init__(self, table: TableT[bytes, bytes], partition: int, send: ChangelogSend) -> None:
@@ -145,7 +126,6 @@ class TableSlice(MutableMapping[str, Any]):
         self._partition = partition
         self._prefix = f"{partition}/".encode()
         self._pending: dict[bytes, bytes | None] = {}
-        self._unsent: dict[bytes, bytes | None] = {}
 
     def __getitem__(self, key: str) -> Any:
         raw = self._raw(self._prefix + key.encode())
@@ -179,8 +159,8 @@ class TableSlice(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def keep(self) -> None:
-        """Apply the held-back writes to the store; queue them for the changelog."""
+    async def flush(self) -> None:
+        """Apply held-back writes to the store and the changelog, in the order they were made."""
         pending, self._pending = self._pending, {}
         for key, value in pending.items():
             if value is None:
@@ -188,16 +168,6 @@ class TableSlice(MutableMapping[str, Any]):
                     del self._store[key]
             else:
                 self._store[key] = value
-        self._unsent.update(pending)
-
-    def discard(self) -> None:
-        """Forget the held-back writes not yet kept."""
-        self._pending = {}
-
-    async def flush(self) -> None:
-        """Send the kept writes to the changelog, each key once, in the order keys were first written."""
-        unsent, self._unsent = self._unsent, {}
-        for key, value in unsent.items():
             await self._send(self._changelog, key, value, self._partition)
 
     def _raw(self, key: bytes) -> bytes | None:
