@@ -1,4 +1,4 @@
-"""The worker's Kafka transport: faust's aiokafka transport with a short fetch wait.
+"""The worker's Kafka transport: faust's aiokafka transport with a short fetch wait and an idempotent producer.
 
 faust creates its consumer with ``fetch_max_wait_ms=1500`` and offers no
 setting for it. aiokafka keeps one fetch request in flight per broker, for
@@ -20,6 +20,18 @@ dropped ("No event received for active tp …": 1 of 7, 1 of 6 and 1 of 13
 looped runs of ``tests/integration/deploy/test_scale_out.py``). :class:`PromptConsumer`
 rewinds such a partition to the first record it dropped (14 of 14 runs
 passed with it, one of them logging the rewind).
+
+Its producer (:class:`DurableProducer`) is idempotent, like every other
+producer of Stop Press (:func:`stoppress.shared.kafka.durable_producer`):
+faust turns idempotence on only for ``exactly_once``. When a partition
+leader dies with a write in flight, the producer sends it again to the new
+leader; idempotence makes the broker keep one copy, in order, where a plain
+producer may leave a duplicate in ``ticker.events``, ``ticker.stories`` or a
+changelog. Its other settings are faust's, on purpose: a request timeout of
+20 minutes (``producer_request_timeout``) is also how long aiokafka keeps a
+record whose partition has no leader before dropping it, and the ticker must
+not drop an event during an election. A crashed broker closes its
+connections, so the producer notices at once and does not wait that long.
 """
 
 from __future__ import annotations
@@ -110,7 +122,15 @@ class PromptConsumer(faust_aiokafka.Consumer):
         await self.seek(tp, offset)
 
 
+class DurableProducer(faust_aiokafka.Producer):
+    """faust's aiokafka producer with idempotence on (it already writes with ``acks=all``: ``producer_acks=-1``)."""
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {**super()._settings_extra(), "enable_idempotence": True}
+
+
 class PromptTransport(faust_aiokafka.Transport):
-    """faust's aiokafka transport with :class:`PromptConsumer`."""
+    """faust's aiokafka transport with :class:`PromptConsumer` and :class:`DurableProducer`."""
 
     Consumer: ClassVar[Any] = PromptConsumer
+    Producer: ClassVar[Any] = DurableProducer
