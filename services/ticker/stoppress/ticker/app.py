@@ -6,7 +6,7 @@ import faust
 
 from stoppress.shared.replication import Replication
 from stoppress.ticker.settings import TickerSettings
-from stoppress.ticker.transport import PromptTransport
+from stoppress.ticker.transport import CONSUMER_REQUEST_TIMEOUT_S, PRODUCER_REQUEST_TIMEOUT_S, PromptTransport
 
 
 def create_app(settings: TickerSettings, replication: Replication) -> faust.App:
@@ -36,6 +36,8 @@ def create_app(settings: TickerSettings, replication: Replication) -> faust.App:
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
         broker_session_timeout=settings.session_timeout_s,
+        broker_request_timeout=max(CONSUMER_REQUEST_TIMEOUT_S, settings.session_timeout_s),
+        producer_request_timeout=PRODUCER_REQUEST_TIMEOUT_S,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         producer_acks=-1,
         # No linger: an event reaches the gateway one Kafka hop sooner (a 5 ms linger measured +4 ms p50 per
