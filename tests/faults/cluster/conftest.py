@@ -37,11 +37,15 @@ def cluster_stack(cluster: LocalKafkaCluster, tmp_path_factory: pytest.TempPathF
     """ingest, ticker and push on the cluster (all three nodes in their bootstrap list).
 
     The ticker publishes every change of a story at once (``update_interval_s`` 0) so that a story's second
-    version reaches readers as an update within the test.
+    version reaches readers as an update within the test. The gateway lets the tests' readers, who all come
+    from 127.0.0.1, connect at once (as readers behind one proxy would with ``trust_forwarded_for``).
     """
     stack = Stack(private_stack_config(cluster.bootstrap, tmp_path_factory.mktemp("cluster-stack")))
     prompt = {**stack.ticker.env, "STOPPRESS_TICKER_UPDATE_INTERVAL_S": "0"}
     stack.ticker = dataclasses.replace(stack.ticker, env=prompt)
+    one_address = {f"STOPPRESS_PUSH_{limit}_PER_ADDRESS": "1000" for limit in ("CONNECT_RATE", "CONNECT_BURST",
+                                                                                "MAX_CONNECTIONS")}  # fmt: skip
+    stack.push = dataclasses.replace(stack.push, env={**stack.push.env, **one_address})
     stack.start(timeout_s=180)
     try:
         yield stack

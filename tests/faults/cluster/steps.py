@@ -41,7 +41,8 @@ def judge(room: Newsroom, faults: list[Fault], *, stall_goal_s: float | None = S
     """Print the run's figures; fail on any problem, or a stall at a fault with an election above the goal."""
     verdict = room.verdict(faults)
     print(verdict.summary())
-    assert verdict.problems() == []
+    problems = verdict.problems()
+    assert not problems, "; ".join(problems)
     if stall_goal_s is not None:
         worst = max(verdict.stalls_s[name] for name in verdict.window_s)
         assert worst <= stall_goal_s, f"a delivery stall of {worst:.1f} s (goal ≤ {stall_goal_s:g} s)"
