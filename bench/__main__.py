@@ -17,6 +17,7 @@ BENCHMARKS = {
     "e2e": ("bench.e2e", "POST → 1,000 WebSocket readers, with gateway-only and plain-Kafka floor comparisons"),
     "e2e-floor": ("bench.e2e.floor", "the same readers behind 1, 2 and 3 plain Kafka hops"),
     "e2e-stages": ("bench.e2e.stages", "one reader: where the end-to-end time goes, stage by stage"),
+    "e2e-replication": ("bench.e2e.replication", "e2e on one Kafka node, then on three (every topic 3 copies)"),
 }
 
 
@@ -26,7 +27,7 @@ def main() -> None:
             print(f"bench: no benchmark named {sys.argv[1]!r}\n", file=sys.stderr)
         print("usage: python -m bench NAME [ARGS]   (ARGS: see python -m bench NAME --help)\n")
         for name, (module, what) in BENCHMARKS.items():
-            print(f"  {name:11} python -m {module:20} {what}")
+            print(f"  {name:15} python -m {module:23} {what}")
         sys.exit(0 if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help") else 2)
     module = BENCHMARKS[sys.argv[1]][0]
     sys.argv = [f"python -m {module}", *sys.argv[2:]]
