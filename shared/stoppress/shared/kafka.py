@@ -14,8 +14,13 @@ What decides that, and why each value:
   broker stopped with SIGTERM hands them over before it exits;
 - **a broken connection** (a crashed broker: its kernel closes the sockets)
   makes aiokafka refresh the metadata at once, and a request answered "not
-  the leader" does too, so no periodic refresh is needed for failover:
-  ``metadata_max_age_ms`` stays at aiokafka's 5 minutes;
+  the leader" does too. But a refresh asks only the brokers the client
+  already knows (aiokafka never goes back to the bootstrap list), and a
+  broker that was away when the list was last fetched stays unknown until
+  the next periodic refresh: with aiokafka's 5 minutes, a gateway that had
+  seen two nodes of three restart in a rolling restart knew only the third,
+  and read nothing while that one restarted in turn (6.9 s). Every client
+  refreshes every :data:`METADATA_MAX_AGE_MS` instead;
 - **a connection that stays open but answers nothing** (a hung JVM, a
   machine that lost power on a real network) is given up only when a request
   on it times out: :data:`REQUEST_TIMEOUT_MS` for the group-free consumers,
@@ -35,6 +40,9 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+METADATA_MAX_AGE_MS = 5_000
+"""How often every client fetches the cluster's metadata even when nothing failed (ms): a broker that comes
+back is known to every client within this time. One small request per client each time."""
 REQUEST_TIMEOUT_MS = 5_000
 """How long a group-free consumer waits for a broker's answer before it drops the connection, refreshes the
 metadata and asks the partition's new leader (ms). A fetch is answered within ``fetch_max_wait_ms`` (100 ms),
@@ -52,6 +60,7 @@ def durable_producer(
         enable_idempotence=True,
         linger_ms=linger_ms,
         request_timeout_ms=request_timeout_ms,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
         compression_type=None,
     )
 
@@ -70,4 +79,5 @@ def group_free_consumer(bootstrap: str, client_id: str) -> AIOKafkaConsumer:
         auto_offset_reset="earliest",
         fetch_max_wait_ms=100,
         request_timeout_ms=REQUEST_TIMEOUT_MS,
+        metadata_max_age_ms=METADATA_MAX_AGE_MS,
     )

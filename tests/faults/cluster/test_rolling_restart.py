@@ -2,7 +2,8 @@
 
 One node at a time: SIGTERM (a controlled shutdown: the node hands its
 leaderships over before it exits), wait for the election without it, start it
-again, wait until every partition is back in sync, next node. The steady load
+again, wait until every partition is back in sync and a little longer (every
+client refreshes its list of brokers within 5 s), next node. The steady load
 of :mod:`tests.faults.cluster.newsroom` runs throughout; the checks are those
 of :func:`~tests.faults.cluster.steps.judge`, and the stall at each stop is
 held to the same goal as a crash.
@@ -38,6 +39,6 @@ async def test_a_rolling_restart_of_every_node(whole_cluster: LocalKafkaCluster,
             print(f"{what}: exited after {stopped_at - at:.1f} s, leaders elected after {elected_at - at:.1f} s")
             faults.append(Fault(what, at, elected_at))
             faults.append(await bring_back(cluster, node.node_id))
-            await asyncio.sleep(STEADY_S / 2)
+            await asyncio.sleep(STEADY_S)  # more than a metadata refresh, so every client knows the node is back
         await room.finish()
     judge(room, faults)
