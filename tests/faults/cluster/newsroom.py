@@ -12,8 +12,11 @@ with its arrival time.
 every headline answered 202 reached every reader, once, in order per story;
 no reader was disconnected; ingest answered only 202 or 503 with
 ``Retry-After``, and 503 only inside a fault's election window; and the
-longest delivery stall at each fault (last event before it → first after),
-over all readers.
+longest delivery stall at each fault, over all readers: the longest gap
+between two events a reader received that overlaps the fault's window (from
+the fault to :data:`ANSWER_GRACE_S` after its election). That is never
+shorter than "last event before the fault → first after", and it does not
+end early when events already under way arrive just after the fault.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class Verdict:
     """Reader number → stories whose revisions did not arrive strictly increasing."""
     disconnected: dict[int, str]
     stalls_s: dict[str, float]
-    """Fault name → the longest (first event after − last event before) over all readers (s)."""
+    """Fault name → the longest gap between two events at any reader that overlaps its window (s)."""
     longest_gap_s: float
     """The longest gap between two events at any reader over the whole run (s)."""
     window_s: dict[str, float]
@@ -150,6 +153,11 @@ def verdict(answers: Sequence[Answer], readers: Sequence[ReaderLog], faults: Seq
         if log.failure or log.snapshots != 1 or log.recovered:
             disconnected[number] = log.failure or f"{log.snapshots} snapshots, {log.recovered} resumes"
     arrivals = [[arrived for arrived, *_ in log.events] for log in readers]
+
+    def stall(fault: Fault) -> float:
+        end = (fault.elected_at or fault.at) + ANSWER_GRACE_S
+        return max((_longest_gap(times, fault.at, end) for times in arrivals), default=0.0)
+
     return Verdict(
         statuses=dict(statuses),
         late_503s=late,
@@ -159,17 +167,15 @@ def verdict(answers: Sequence[Answer], readers: Sequence[ReaderLog], faults: Seq
         repeated=repeated,
         disordered=disordered,
         disconnected=disconnected,
-        stalls_s={fault.name: max((_gap_across(t, fault.at) for t in arrivals), default=0.0) for fault in faults},
+        stalls_s={fault.name: stall(fault) for fault in faults},
         longest_gap_s=max((b - a for times in arrivals for a, b in itertools.pairwise(times)), default=0.0),
         window_s={fault.name: fault.elected_at - fault.at for fault in faults if fault.elected_at is not None},
     )
 
 
-def _gap_across(times: Sequence[float], moment: float) -> float:
-    """First arrival after ``moment`` minus the last one before it (0 if there is none on either side)."""
-    before = [t for t in times if t <= moment]
-    after = [t for t in times if t > moment]
-    return min(after) - max(before) if before and after else 0.0
+def _longest_gap(times: Sequence[float], start: float, end: float) -> float:
+    """The longest gap between consecutive ``times`` that ends after ``start`` and begins before ``end`` (s)."""
+    return max((b - a for a, b in itertools.pairwise(times) if b > start and a < end), default=0.0)
 
 
 class Newsroom:

@@ -9,8 +9,8 @@ from stoppress.cli.localcluster import LocalKafkaCluster
 from tests.faults.cluster.elections import wait_elected
 from tests.faults.cluster.newsroom import Fault, Newsroom
 
-STEADY_S = 8.0
-"""Load before a fault, and after each step (s)."""
+STEADY_S = 5.0
+"""Load before a fault, and after each step (s): 75 posts at the steady rate."""
 STALL_GOAL_S = 10.0
 """The issue's goal for the longest delivery stall when one node of three is lost (s)."""
 

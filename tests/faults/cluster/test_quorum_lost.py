@@ -22,7 +22,7 @@ from tests.faults.cluster.elections import wait_elected
 from tests.faults.cluster.newsroom import ANSWER_GRACE_S, Fault, Newsroom
 from tests.faults.cluster.steps import STEADY_S, bring_back, judge
 
-DOWN_S = 20.0
+DOWN_S = 12.0
 
 
 @pytest.mark.slow

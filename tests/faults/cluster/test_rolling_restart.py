@@ -18,9 +18,13 @@ import pytest
 
 from stoppress.cli.localcluster import LocalKafkaCluster
 from stoppress.cli.stack import Stack
+from stoppress.shared.kafka import METADATA_MAX_AGE_MS
 from tests.faults.cluster.elections import wait_elected
 from tests.faults.cluster.newsroom import Fault, Newsroom
 from tests.faults.cluster.steps import STEADY_S, bring_back, judge
+
+BETWEEN_NODES_S = METADATA_MAX_AGE_MS / 1000 + 1.0
+"""After a node is back in sync, a little more than a metadata refresh: then every client knows it is back (s)."""
 
 
 @pytest.mark.slow
@@ -39,6 +43,6 @@ async def test_a_rolling_restart_of_every_node(whole_cluster: LocalKafkaCluster,
             print(f"{what}: exited after {stopped_at - at:.1f} s, leaders elected after {elected_at - at:.1f} s")
             faults.append(Fault(what, at, elected_at))
             faults.append(await bring_back(cluster, node.node_id))
-            await asyncio.sleep(STEADY_S)  # more than a metadata refresh, so every client knows the node is back
+            await asyncio.sleep(BETWEEN_NODES_S)
         await room.finish()
     judge(room, faults)

@@ -168,12 +168,6 @@ class LocalKafkaCluster:
         """The node with this id (1-based)."""
         return self.nodes[node_id - 1]
 
-    def __enter__(self) -> Self:
-        return self.launch()
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
     def launch(self, ready_timeout_s: float = 120.0, say: Say | None = None) -> Self:
         """Start every node, wait until the cluster is whole, create the topics; stop everything on failure."""
         try:
@@ -226,11 +220,6 @@ class LocalKafkaCluster:
         for watch in self._watches.values():
             watch.restart_at = None
         self._on_each(LocalKafka.stop, self.nodes)
-
-    def kill(self) -> None:
-        """SIGKILL every node, as a power cut would; the storage is kept."""
-        for node in self.nodes:
-            node.kill()
 
     def brokers(self) -> list[int]:
         """The ids of the brokers the cluster lists now (registered and not fenced); [] if none answers."""
