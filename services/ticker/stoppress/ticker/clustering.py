@@ -19,8 +19,8 @@ Method (chosen on evidence, see "Story clustering" in ``docs/ranking.md``):
   member norm is approximated as ``√|m|`` times the headline's own RMS idf.
   That keeps it scale-free (an identical one-headline story scores 1, however
   large the index and its idf values grow) and lets each story keep one
-  running sum per term (``mass``), so a match costs O(terms × candidates) and
-  does not depend on the order members were added in.
+  running sum per term (``mass``), so a match costs O(the postings of its
+  terms) and does not depend on the order members were added in.
 - The bar to join falls with story size: ``single_threshold`` for a story of
   one headline (a pair must look alike), towards ``settled_threshold`` for a
   big story (whose vocabulary is well established). Among stories over their
@@ -163,26 +163,44 @@ class StoryIndex:
             return None
         weights = self._weights(sig.terms)
         norm = sum(weights.values()) / math.sqrt(len(weights))
+        shared = self._shared(weights)
         best: tuple[float, str] | None = None
         now_us, window_us = _microseconds(now), self.window // _MICROSECOND
         half_life_us = None if self.half_life is None else self.half_life // _MICROSECOND
         settled, spread = self.settled_threshold, self.single_threshold - self.settled_threshold
-        for story_id in self._candidates(sig.terms):  # the inner loop of clustering: the helpers are inlined
+        for story_id, overlap in shared.items():  # the inner loop of clustering: the helpers are inlined
             story = self._stories[story_id]
             age = now_us - story.last_at
             if age > window_us or (exclude is not None and exclude(story_id)):
                 continue
-            mass = story.mass
-            shared = 0.0
-            for term, weight in weights.items():
-                if term in mass:
-                    shared += weight * mass[term]
             decay = 1.0 if half_life_us is None or age <= 0 else float(0.5 ** (age / half_life_us))
-            similarity = shared / (story.members * norm) * decay
+            similarity = overlap / (story.members * norm) * decay
             ratio = similarity / (settled + spread / story.members)
             if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
                 best = (ratio, story_id)
         return best[1] if best is not None else None
+
+    def _shared(self, weights: dict[str, float]) -> dict[str, float]:
+        """Candidate story → Σ over the shared terms of weight × the story's mass of the term.
+
+        Accumulated term by term along the postings (Σ posting sizes steps,
+        not candidates × terms), in ``weights``' order for every story, so
+        each sum adds the same numbers in the same order as a story-by-story
+        loop would. Terms too common to nominate candidates still count for
+        the candidates the others nominated.
+        """
+        stories, postings = self._stories, self._postings
+        nominated = self._candidates(tuple(weights))
+        shared: dict[str, float] = {}
+        for term, weight in weights.items():
+            posting = postings.get(term)
+            if posting is None:
+                continue
+            if len(posting) > self.max_postings:
+                posting = nominated & posting
+            for story_id in posting:
+                shared[story_id] = shared.get(story_id, 0.0) + weight * stories[story_id].mass[term]
+        return shared
 
     def add(self, story_id: str, sig: Signature, at: datetime) -> None:
         """Record ``sig`` as a member headline of ``story_id`` seen at ``at``."""
