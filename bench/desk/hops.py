@@ -104,6 +104,16 @@ def _note(
         document = orjson.loads(value)
     except orjson.JSONDecodeError:
         return
+    if topic == DESK and isinstance(document, list):  # a bundle of headlines (stoppress.ticker.bundles)
+        for headline in document:
+            _note_document(topic, headline, at, keys, moments)
+    else:
+        _note_document(topic, document, at, keys, moments)
+
+
+def _note_document(
+    topic: str, document: object, at: float, keys: set[str], moments: dict[str, dict[str, float]]
+) -> None:
     if not isinstance(document, dict):
         return
     if topic == TICKER_EVENTS:

@@ -75,17 +75,18 @@ async def _watch_topics(bootstrap: str, tag: str, moments: dict[str, dict[str, f
         async for record in consumer:
             now = time.time()
             try:
-                value = orjson.loads(record.value or b"")
+                document = orjson.loads(record.value or b"")
             except orjson.JSONDecodeError:
                 continue
-            text = _text(value)
-            if text is None or tag not in text:
-                continue
-            seen = moments.setdefault(text, {})
-            seen[names[record.topic]] = record.timestamp / 1000
-            if record.topic == TICKER_EVENTS:
-                seen["consumed"] = now
-                seen["decided"] = datetime.fromisoformat(value["processed_at"]).timestamp()
+            for value in document if isinstance(document, list) else [document]:  # a list: a bundle of headlines
+                text = _text(value)
+                if text is None or tag not in text:
+                    continue
+                seen = moments.setdefault(text, {})
+                seen[names[record.topic]] = record.timestamp / 1000
+                if record.topic == TICKER_EVENTS:
+                    seen["consumed"] = now
+                    seen["decided"] = datetime.fromisoformat(value["processed_at"]).timestamp()
     finally:
         await consumer.stop()
 

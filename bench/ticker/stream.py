@@ -1,6 +1,6 @@
 """Headlines per second through the running ticker worker on a real broker.
 
-``python -m bench.ticker.stream [--copies 3] [--paced 300] [--bootstrap HOST:PORT]``
+``python -m bench.ticker.stream [--copies 3] [--paced 300] [--rounds 1] [--compare-with DIR] [--bootstrap HOST:PORT]``
 
 Runs on a real broker (started here from the Maven jars unless ``--bootstrap``
 is given). The workload is the labelled dev set (``../shared/data/uci-news-dev.csv``,
@@ -12,10 +12,15 @@ reading a private topic:
 
 - ``ticker backlog``: the whole workload is written first, then one worker
   (``python -m stoppress.ticker``, default settings) drains it: intake,
-  re-keying hop, dedupe, clustering, ranking, levels, lifecycle, three
+  re-keying hop, dedupe, clustering, ranking, levels, lifecycle, four
   tables with their changelogs, and the outputs. Rate from the worker's
   ``stoppress_ticker_headlines_processed_total``; CPU seconds of the worker
-  process from psutil (the machine is shared).
+  process from psutil (the machine is shared). ``--compare-with DIR`` also
+  drains the same backlog through the worker of another checkout (``DIR``'s
+  ``services/ticker`` and ``shared`` first on ``PYTHONPATH``; make one with
+  ``git worktree add DIR REF``), and ``--rounds N`` repeats the worker runs,
+  alternating, and prints the median of each: on a shared machine the rate
+  moves between runs, so compare within one run.
 - ``passthrough backlog``: the same backlog through :mod:`bench.ticker.passthrough`,
   a bare aiokafka consume → validate → produce loop (the floor of the work).
 - ``faust floor``: the same backlog through :mod:`bench.ticker.faust_floor`,
@@ -39,6 +44,7 @@ import csv
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -131,9 +137,9 @@ async def write(bootstrap: str, topic: str, records: list[tuple[bytes, dict[str,
 
 
 class Worker:
-    """A ticker worker process reading ``topic``, with its ``/metrics``."""
+    """A ticker worker process reading ``topic``, with its ``/metrics``; ``checkout``: another checkout's code."""
 
-    def __init__(self, bootstrap: str, topic: str, workdir: Path) -> None:
+    def __init__(self, bootstrap: str, topic: str, workdir: Path, checkout: Path | None = None) -> None:
         self.port = free_port()
         tag = uuid.uuid4().hex[:8]
         env = {
@@ -148,6 +154,8 @@ class Worker:
             "STOPPRESS_TICKER_STORIES_TOPIC": f"{topic}.stories",
             "STOPPRESS_TICKER_DLQ_TOPIC": f"{topic}.dlq",
         }
+        if checkout is not None:
+            env["PYTHONPATH"] = os.pathsep.join(str(checkout / part) for part in ("services/ticker", "shared"))
         log = (workdir / f"worker-{tag}.log").open("wb")
         self.process = subprocess.Popen([PYTHON, "-m", "stoppress.ticker"], env=env, stdout=log, stderr=log)
 
@@ -205,13 +213,16 @@ async def drain(name: str, count: int, progress: Any, pid: int, timeout_s: float
         await asyncio.sleep(0.1)
 
 
-async def ticker_backlog(bootstrap: str, records: list[tuple[bytes, dict[str, Any]]], workdir: Path) -> Row:
+async def ticker_backlog(
+    bootstrap: str, records: list[tuple[bytes, dict[str, Any]]], workdir: Path, checkout: Path | None = None
+) -> Row:
     topic = f"bench-{uuid.uuid4().hex[:8]}.headlines.raw"
     await create_topic(bootstrap, topic, 6)
     await write(bootstrap, topic, records)
-    worker = Worker(bootstrap, topic, workdir)
+    worker = Worker(bootstrap, topic, workdir, checkout)
+    name = "ticker backlog" if checkout is None else f"ticker backlog ({checkout.name})"
     try:
-        return await drain("ticker backlog", len(records), worker.processed, worker.process.pid)
+        return await drain(name, len(records), worker.processed, worker.process.pid)
     finally:
         worker.stop()
 
@@ -329,8 +340,19 @@ async def run(arguments: argparse.Namespace, bootstrap: str) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-ticker-") as workdir:
         rows = [desk_in_process(records)]
         print_row(rows[-1])
+        workers: list[Row] = []
+        for _ in range(arguments.rounds):
+            for checkout in (None, *arguments.compare_with):
+                workers.append(await ticker_backlog(bootstrap, records, Path(workdir), checkout))
+                print_row(workers[-1])
+        rows += workers
+        if arguments.rounds > 1:
+            for name in dict.fromkeys(row.name for row in workers):
+                runs = [row for row in workers if row.name == name]
+                rate, per_cpu = (statistics.median(getattr(r, f) for r in runs) for f in ("headlines_per_s",
+                                                                                         "headlines_per_cpu_s"))
+                print(f"{name}: median of {len(runs)} {rate:,.0f} headlines/s, {per_cpu:,.0f} per CPU-second")
         for measure in (
-            ticker_backlog(bootstrap, records, Path(workdir)),
             passthrough_backlog(bootstrap, records),
             faust_floor_backlog(bootstrap, records, 0),
             faust_floor_backlog(bootstrap, records, 2),
@@ -355,6 +377,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labelled CSV (UCI News format)")
     parser.add_argument("--copies", type=int, default=3, help="disjoint copies of the data set in the backlog")
     parser.add_argument("--paced", type=int, default=300, help="headlines/s in the paced latency run")
+    parser.add_argument("--rounds", type=int, default=1, help="drain the backlog through each worker this often")
+    parser.add_argument("--compare-with", type=Path, action="append", default=[], metavar="DIR",
+                        help="also drain it through the worker of this checkout (e.g. a git worktree of main)")
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
     arguments = parser.parse_args()
     print(f"{'run':<22} {'headlines':>9} {'seconds':>8} {'headlines/s':>12} {'per CPU-second':>14} "
@@ -372,6 +397,8 @@ def main() -> None:
         "command": " ".join(["python -m bench.ticker.stream", *sys.argv[1:]]),
         "data": arguments.data.name,
         "copies": arguments.copies,
+        "rounds": arguments.rounds,
+        "compare_with": [str(path) for path in arguments.compare_with],
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

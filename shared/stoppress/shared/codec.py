@@ -38,6 +38,11 @@ def decode(data: bytes | bytearray | memoryview | str | None, model: type[M]) ->
         raw = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"not valid JSON: {exc}") from None
+    return validate(raw, model)
+
+
+def validate(raw: object, model: type[M]) -> M:
+    """Validate an already parsed JSON value as ``model``; raise :class:`DecodeError` if it is not one."""
     if not isinstance(raw, dict):
         raise DecodeError(f"expected a JSON object, got {type(raw).__name__}")
     try:

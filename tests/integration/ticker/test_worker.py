@@ -9,8 +9,9 @@ import orjson
 
 from stoppress.shared.deadletter import ORIGIN_HEADER, REASON_HEADER, STAGE_HEADER
 from stoppress.shared.models import StoryView
+from stoppress.ticker.topics import BUNDLE_KIND, RECORD_KIND, TICK_KEY
 from tests.integration.ticker.harness import TickerProcess, Topics, headline_record
-from tests.support.kafka import produce, read_topic, ticker_events
+from tests.support.kafka import Record, produce, read_topic, ticker_events
 
 QUAKE = "Earthquake of magnitude 7.1 strikes northern Japan"
 
@@ -98,4 +99,33 @@ async def test_records_that_are_not_headlines_go_to_the_dlq_with_the_reason(
     assert "no value" in reasons[b"bad:5"]
     metrics = await worker.metrics()
     assert metrics['stoppress_ticker_dead_letters_total{stage="ticker.intake"}'] == len(poison)
+    assert worker.stop() == 0
+
+
+async def test_a_backlog_reaches_the_desk_in_bundles_and_each_story_is_announced_once(
+    bootstrap: str, topics: Topics, ticker_process: Callable[..., TickerProcess]
+) -> None:
+    worker = ticker_process(topics)
+    await worker.start()
+    assert worker.stop() == 0  # its topics exist now; what follows waits for it as a backlog
+    syllables = ("ka", "zo", "mi", "tu", "re", "vo", "lan", "sek", "dor", "bri", "gul", "nem")
+    stories = {" ".join(f"{syllables[n % 12]}{syllables[n // 12 + slot]}{syllables[slot + 6]}".capitalize()
+                        for slot in range(3)) for n in range(60)}  # fmt: skip
+    backlog = [headline_record(outlet, f"{n}-{outlet}", f"{text}, {outlet} says")
+               for n, text in enumerate(sorted(stories)) for outlet in ("reuters", "ap", "afp")]  # fmt: skip
+    await produce(bootstrap, topics.headlines, backlog)
+    await worker.start()
+
+    def announced(records: list[Record]) -> set[str]:
+        return {e.story.headline.rpartition(",")[0] for e in ticker_events(records) if e.type == "story.new"}
+
+    events = await read_topic(bootstrap, topics.events, until=lambda r: announced(r) == stories, quiet_s=2.0)
+    news = [e for e in ticker_events(events) if e.type == "story.new"]
+    assert len(news) == len(stories), "every story announced once"
+    desk = await read_topic(bootstrap, f"{worker.app_id}-desk", quiet_s=0.5)
+    bundles = [r for r in desk if (RECORD_KIND, BUNDLE_KIND) in (r.headers or ())]
+    assert bundles, "a backlog crosses the second hop in bundles"
+    assert sum(len(orjson.loads(r.value)) for r in bundles) + sum(
+        1 for r in desk if r.key != TICK_KEY and not r.headers
+    ) == len(backlog), "each headline once, bundled or not"
     assert worker.stop() == 0

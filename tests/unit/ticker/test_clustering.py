@@ -185,3 +185,34 @@ def test_every_added_story_is_counted_until_removed(texts: list[str]) -> None:
     for story_id in story_ids:
         index.remove(story_id)
     assert len(index) == 0
+
+
+def _match_story_by_story(index: StoryIndex, sig: Signature, now: datetime) -> str | None:
+    """The match as a loop over candidates and, for each, over the headline's terms (the reference)."""
+    weights = index._weights(sig.terms)
+    norm = sum(weights.values()) / len(weights) ** 0.5
+    best: tuple[float, str] | None = None
+    for story_id in index._candidates(sig.terms):
+        story = index._stories[story_id]
+        shared = 0.0
+        for term, weight in weights.items():
+            if term in story.mass:
+                shared += weight * story.mass[term]
+        ratio = shared / (story.members * norm) / (0.05 + 0.15 / story.members)
+        if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
+            best = (ratio, story_id)
+    return best[1] if best is not None else None
+
+
+@given(
+    st.lists(st.lists(st.sampled_from("abcdefghij"), min_size=1, max_size=5, unique=True), min_size=1, max_size=30),
+    st.lists(st.sampled_from("abcdefghij"), min_size=1, max_size=5, unique=True),
+)
+def test_postings_walk_matches_a_story_by_story_loop(members: list[list[str]], probe: list[str]) -> None:
+    """Summing along the postings picks what a loop over candidates and terms picks, common terms included."""
+    index = StoryIndex(half_life=None, max_postings=3)
+    for number, terms in enumerate(members):
+        sig = Signature(terms=tuple(terms), language="en")
+        index.add(index.match(sig, T0) or f"s{number}", sig, T0)
+    sig = Signature(terms=tuple(probe), language="en")
+    assert index.match(sig, T0) == _match_story_by_story(index, sig, T0)

@@ -102,7 +102,9 @@ class StoryBook:
             story = Story(story_id_for(member.item_id, member.version), desk=desk, first_seen=at)
             self.stories[story.story_id] = story
             founded, group = True, story.story_id
-        member = replace(member, group=None if group == story.story_id else group)
+        through = None if group == story.story_id else group
+        if member.group != through:  # a member is built without one: most joins need no copy
+            member = replace(member, group=through)
         story.put(member)
         index.add(group, member.signature, when)
         self._groups[group] = story.story_id

