@@ -47,6 +47,15 @@ def test_a_long_run_makes_several_bundles_none_over_the_limit() -> None:
     assert [orjson.loads(v) for _, v, h in records if h is None] == [orjson.loads(values[9])], "the tenth alone"
 
 
+def test_with_no_room_for_a_bundle_every_headline_goes_as_a_record_of_its_own() -> None:
+    """``bundle_headlines=False`` (a rolling upgrade from a version that cannot read bundles)."""
+    values = [encode(headline("reuters", str(n))) for n in range(4)]
+    bundler = Bundler(max_bytes=0)
+    for value in values:
+        bundler.add("en", value)
+    assert list(bundler.records()) == [(b"en", value, None) for value in values]
+
+
 def test_bundled_headlines_stand_for_records_of_their_own_at_the_bundle_offset() -> None:
     value = orjson.dumps([{"id": "a:1"}, {"id": "b:2"}])
     first, second = unbundle(Record(value))

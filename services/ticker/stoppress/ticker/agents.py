@@ -36,7 +36,7 @@ from stoppress.shared.models import DeskCommand, Headline
 from stoppress.ticker.authority import AuthorityBook
 from stoppress.ticker.batching import Batcher
 from stoppress.ticker.book import desk_key
-from stoppress.ticker.bundles import Bundler
+from stoppress.ticker.bundles import MAX_BUNDLE_BYTES, Bundler
 from stoppress.ticker.continuity import Continuity, StallWatch
 from stoppress.ticker.desk import DeskPolicy
 from stoppress.ticker.desks import READ_BACK_TIMEOUT_S, Desks
@@ -66,8 +66,10 @@ class TickerAgents:
         group: GroupOffsets,
         gaps: GapReader,
         stall_after_s: float,
+        bundle_headlines: bool = True,
     ) -> None:
         self._topics = topics
+        self._bundle_max_bytes = MAX_BUNDLE_BYTES if bundle_headlines else 0
         self._group = group
         self._gaps = gaps
         self._tables = tables
@@ -166,7 +168,7 @@ class TickerAgents:
         """
 
         async def take(batch: list[EventT[bytes]]) -> None:
-            bundler = Bundler()
+            bundler = Bundler(self._bundle_max_bytes)
             for event in batch:
                 for message in await self._with_skipped(event.message):
                     desk = await self._take_in(message)

@@ -81,6 +81,12 @@ class TickerSettings(ServiceSettings):
         description="A partition with records waiting that delivers none for this long is resumed (s)",
     )
 
+    bundle_headlines: bool = Field(
+        True,
+        description="Intake writes the headlines of one desk in a batch as one desk-topic record (a bundle); "
+        "turn off while upgrading from a version that cannot read bundles",
+    )
+
     sources_file: Path | None = Field(None, description="Ingest's sources file (TOML/JSON), for authorities")
     default_authority: float = Field(0.5, ge=0, le=1, description="Authority of sources not in sources_file")
     story_window_h: float = Field(

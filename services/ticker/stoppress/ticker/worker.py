@@ -63,6 +63,7 @@ def build_app(settings: TickerSettings, replication: Replication) -> faust.App:
         group=GroupOffsets(settings.kafka_bootstrap, settings.app_id, f"{settings.instance}-offsets"),
         gaps=GapReader(settings.kafka_bootstrap, f"{settings.instance}-gaps"),
         stall_after_s=settings.stall_after_s,
+        bundle_headlines=settings.bundle_headlines,
     )
     agents.register()
     app.task(_freeze_startup)
