@@ -320,6 +320,7 @@ def main() -> None:
                     "load_average_at_start": load_at_start, "load_average_at_end": load_at_end},
     }  # fmt: skip
     suffix = "" if arguments.clients == 10_000 else f"-{arguments.clients}"
+    suffix += "" if arguments.rate == 20 else f"-rate{arguments.rate:g}"
     name = RESULTS / f"push-peers{suffix}.json"
     name.parent.mkdir(parents=True, exist_ok=True)
     name.write_bytes(orjson.dumps(output, option=orjson.OPT_INDENT_2))
