@@ -37,7 +37,7 @@ $(STAMP): requirements.txt requirements-dev.txt shared/pyproject.toml services/*
 
 kafka-jars: setup
 	@echo "==> fetching the Apache Kafka broker jars from Maven Central (cached after the first run)"
-	$(BIN)/python -m stoppress.cli.localkafka --fetch-only
+	$(BIN)/python -m stoppress.cli.kafka --fetch-only
 
 chromium:
 	@command -v chromium >/dev/null || { \

@@ -20,6 +20,7 @@ BENCHMARKS = {
     "e2e-floor": ("bench.e2e.floor", "the same readers behind 1, 2 and 3 plain Kafka hops"),
     "e2e-stages": ("bench.e2e.stages", "one reader: where the end-to-end time goes, stage by stage"),
     "desk": ("bench.desk", "editor's action → 1,000 readers, against a headline update in the same run"),
+    "e2e-replication": ("bench.e2e.replication", "e2e on one Kafka node, then on three (every topic 3 copies)"),
 }
 
 

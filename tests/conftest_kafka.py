@@ -2,16 +2,19 @@
 
 One :class:`~stoppress.cli.localkafka.LocalKafka` serves the whole session, on free
 ports (other brokers may run on this machine), in the session's temp folder, with the
-Stop Press topics created. Missing Java, Maven or jars fail the session: never a skip.
+Stop Press topics created. :func:`start_cluster` starts a three-node cluster the same way,
+for the tests that need one. Missing Java, Maven or jars fail the session: never a skip.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
 import pytest
 
+from stoppress.cli.localcluster import LocalKafkaCluster
 from stoppress.cli.localkafka import LocalKafka, PortInUseError
 from stoppress.cli.processes import free_ports
 
@@ -47,3 +50,16 @@ def kafka(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config)
         yield broker
     finally:
         broker.stop()
+
+
+def start_cluster(folder: Path, brokers: int = 3) -> LocalKafkaCluster:
+    """A running cluster of ``brokers`` nodes on free ports in ``folder``, with the Stop Press topics."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        ports = free_ports(2 * brokers)
+        cluster = LocalKafkaCluster(folder, brokers, ports=list(zip(ports[::2], ports[1::2], strict=True)))
+        try:
+            return cluster.launch()
+        except PortInUseError:
+            if attempt == START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -41,17 +41,18 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.e2e.direct import new_story
 from bench.e2e.procs import ROOT, ReaderProcesses, own_broker
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import merge, percentile_ms
 from stoppress.cli.processes import free_ports
+from stoppress.cli.topics import create_topics
 from stoppress.push.frames import text_frame
 from stoppress.push.messages import event as event_message
 from stoppress.shared.codec import encode
 from stoppress.shared.kafka import durable_producer, group_free_consumer
+from stoppress.shared.topics import TopicSpec
 
 PARTITIONS = 6
 """Partitions of every hop's topic, as ``headlines.raw`` and ``ticker.events`` have by default."""
@@ -121,15 +122,6 @@ async def fan_out(bootstrap: str, source: str, port: int) -> None:
                 transport.write(frame)
 
 
-async def _create_topics(bootstrap: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(name, PARTITIONS, 1) for name in names])
-    finally:
-        await admin.close()
-
-
 async def _write(bootstrap: str, topic: str, tag: str, offsets: list[float]) -> dict[int, float]:
     """Write one new-story event per offset (s from now); return sequence number → when it was sent."""
     producer = durable_producer(bootstrap, f"floor-writer-{tag}", linger_ms=0)
@@ -161,7 +153,7 @@ async def measure_hops(bootstrap: str, hops: int, clients: int, offsets: list[fl
     """Latency from the write to each reader over ``hops`` topics: one event per offset (s from the start)."""
     run = uuid.uuid4().hex[:8]
     topics = [f"floor-{run}-{n}" for n in range(hops)]
-    await _create_topics(bootstrap, topics)
+    await create_topics(bootstrap, [TopicSpec(name, PARTITIONS) for name in topics])  # replicated as Stop Press's
     (port,) = free_ports(1)
     children = [await _child("relay", bootstrap, source, sink) for source, sink in itertools.pairwise(topics)]
     children.append(await _child("fan-out", bootstrap, topics[-1], str(port)))

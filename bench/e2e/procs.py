@@ -1,4 +1,4 @@
-"""The benchmark's separate processes: a broker and the stack of its own, reader swarms, free ports."""
+"""The benchmark's separate processes: Kafka (one node or a cluster) and the stack of its own, reader swarms."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from bench.push.native import swarm_command
-from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.localcluster import LocalKafkaCluster
 from stoppress.cli.processes import free_ports
 from stoppress.cli.stack import Stack, StackConfig
 
@@ -27,10 +27,11 @@ PER_ADDRESS = 40
 
 
 @asynccontextmanager
-async def own_broker(folder: Path) -> AsyncIterator[str]:
-    """A Kafka broker of the benchmark's own, its state in ``folder``, on free ports; yields its bootstrap."""
-    port, controller_port = free_ports(2)
-    broker = LocalKafka(folder / "kafka", port=port, controller_port=controller_port)
+async def own_broker(folder: Path, brokers: int = 1) -> AsyncIterator[str]:
+    """Kafka of the benchmark's own (``brokers`` nodes), its state in ``folder``, on free ports; yields its
+    bootstrap list."""
+    ports = free_ports(2 * brokers)
+    broker = LocalKafkaCluster(folder / "kafka", brokers, ports=list(zip(ports[::2], ports[1::2], strict=True)))
     await asyncio.to_thread(broker.launch)
     try:
         yield broker.bootstrap
@@ -39,8 +40,11 @@ async def own_broker(folder: Path) -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def own_stack(bootstrap: str | None, push_env: Mapping[str, str] | None = None) -> AsyncIterator[Stack]:
-    """The stack's services as processes in a temporary folder, on ``bootstrap`` or on a broker of their own.
+async def own_stack(
+    bootstrap: str | None, push_env: Mapping[str, str] | None = None, brokers: int = 1
+) -> AsyncIterator[Stack]:
+    """The stack's services as processes in a temporary folder, on ``bootstrap`` or on Kafka of their own
+    (``brokers`` nodes).
 
     Every service listens on a free port (the desk too: its default 8082 may be another stack's), and the desk
     has a ``demo-editor`` with a fresh key (``stack.config.demo_editor_key``).
@@ -48,7 +52,7 @@ async def own_stack(bootstrap: str | None, push_env: Mapping[str, str] | None = 
     with tempfile.TemporaryDirectory(prefix="stoppress-bench-") as folder:
         async with AsyncExitStack() as exits:
             if bootstrap is None:
-                bootstrap = await exits.enter_async_context(own_broker(Path(folder)))
+                bootstrap = await exits.enter_async_context(own_broker(Path(folder), brokers))
             ingest_port, ticker_port, push_port, desk_port = free_ports(4)
             config = StackConfig(bootstrap=bootstrap, demo_key=uuid.uuid4().hex, demo_editor_key=uuid.uuid4().hex,
                                  data_dir=Path(folder) / "data", log_dir=Path(folder) / "logs",

@@ -6,12 +6,14 @@
     python -m bench.e2e --clients 1000 --rate 2 --duration 60
     python -m bench.e2e --soak                           # 5,000 readers, 10 min, 2/s + 20 in 1 s every minute,
                                                          # each story withdrawn after 2 min (see SOAK)
+    python -m bench.e2e --brokers 3                      # on a three-node cluster of its own
     python -m bench.e2e --bootstrap 127.0.0.1:9092       # start the stack on a running broker
     python -m bench.e2e --ingest-url http://127.0.0.1:8081 --ws-url ws://127.0.0.1:8080/v1/ws \\
                         --push-pid PID --key KEY         # measure a stack that is already running
 
-Unless told otherwise it starts a Kafka broker (from the Maven jars) and the
-three services, each a process of its own, in a temporary folder. Readers
+Unless told otherwise it starts a Kafka broker (from the Maven jars; ``--brokers
+3``: a three-node cluster, every topic replicated three times) and the three
+services, each a process of its own, in a temporary folder. Readers
 are separate processes connecting from their own loopback addresses: by
 default the C epoll swarm of ``bench/push/swarm.c`` (1,000 clients each,
 compiled on first use), so that the figures measure the pipeline and not the
@@ -109,7 +111,7 @@ async def target(arguments: argparse.Namespace) -> AsyncIterator[Target]:
                      arguments.bootstrap)
         return
     push_env = {"STOPPRESS_PUSH_RING_SIZE": str(arguments.ring_size)} if arguments.ring_size else None
-    async with own_stack(arguments.bootstrap, push_env) as stack:
+    async with own_stack(arguments.bootstrap, push_env, arguments.brokers) as stack:
         config = stack.config
         assert stack.push.proc is not None
         yield Target(config.ingest_url, config.ws_url, config.demo_key, stack.push.proc.pid, config.ticker_url,
@@ -190,6 +192,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="skip the comparison (events written straight to ticker.events; needs a broker)")
     parser.add_argument("--no-floor", dest="floor", action="store_false",
                         help="skip the floor (the same readers behind three plain aiokafka hops; see bench.e2e.floor)")
+    parser.add_argument("--brokers", type=int, default=1,
+                        help="Kafka nodes to start (1, or 3 for a replicated cluster; default 1)")
     parser.add_argument("--bootstrap", help="start the stack on this broker instead of a new one")
     parser.add_argument("--ingest-url", help="measure a running stack: ingest's base URL")
     parser.add_argument("--ws-url", help="measure a running stack: the gateway's /v1/ws URL")
@@ -212,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     settings = {name: getattr(arguments, name) for name in ("clients", "rate", "duration", "burst_size", "burst_every",
                                                            "processes", "readers", "retract_after", "ring_size",
-                                                           "warmup", "soak")}  # fmt: skip
+                                                           "warmup", "soak", "brokers")}  # fmt: skip
     result = asyncio.run(measure(arguments))
     problems = failures(result, arguments.soak)
     print(table(result, settings))

@@ -226,7 +226,7 @@ def test_the_broker_dies_with_a_killed_launcher(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_command_runs_until_interrupted(tmp_path: Path) -> None:
     port, controller_port = free_ports(2)
-    command = [sys.executable, "-m", "stoppress.cli.localkafka", "--port", str(port)]
+    command = [sys.executable, "-m", "stoppress.cli.kafka", "--port", str(port)]
     command += ["--controller-port", str(controller_port), "--data-dir", str(tmp_path)]
     cli = subprocess.Popen(
         command,

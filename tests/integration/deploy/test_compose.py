@@ -6,9 +6,10 @@ its settings class and validates; it listens on ``0.0.0.0`` on the port that
 compose exposes, the healthcheck probes and Prometheus scrapes; the
 healthcheck and metrics paths answer 200 on the real services (the session
 stack); state folders belong to the unprivileged user. Around them: the
-Kafka node, the topic-creating one-shot (run here against the real broker),
-replicas, restart policies, pinned images, start order, the nginx upstreams
-and the Prometheus and Grafana wiring.
+three Kafka nodes (one quorum, one cluster id, the local launcher's
+replication and failure-detection settings), the topic-creating one-shot
+(run here against the real broker), replicas, restart policies, pinned
+images, start order, the nginx upstreams and the Prometheus and Grafana wiring.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from stoppress.cli.localkafka import DEPLOY_DIR, LocalKafka
+from stoppress.cli.localkafka import DEPLOY_DIR, LocalKafka, cluster_settings
 from stoppress.cli.stack import Stack
 from stoppress.desk.settings import DeskSettings
 from stoppress.ingest.settings import IngestSettings
@@ -55,7 +56,8 @@ BEHIND_THE_PROXY = ("push", "ingest", "desk")
 LONG_RUNNING_RESTART = {"unless-stopped", "always"}
 PINNED = re.compile(r"^[\w./-]+:v?\d+\.\d+\.\d+(-[\w.]+)?$")
 INTERPOLATION = re.compile(r"\$\{[^}]*\}")
-KAFKA_BOOTSTRAP = "kafka:9092"
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
+KAFKA_BOOTSTRAP = ",".join(f"{node}:9092" for node in KAFKA_NODES)
 
 COMPOSE = load_compose()
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
@@ -166,26 +168,33 @@ def test_replicas_restart_policies_pinned_images_and_start_order() -> None:
     stages = dockerfile_stages()
     for stage in stages.values():
         assert stage.base in stages or PINNED.match(stage.base), f"Dockerfile: FROM {stage.base} is not pinned"
-    assert SERVICES["topics"]["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert {node: SERVICES["topics"]["depends_on"][node]["condition"] for node in KAFKA_NODES} == dict.fromkeys(
+        KAFKA_NODES, "service_healthy"
+    ), "topics are created once every node is up, so that their replication counts all three"
     assert {dep: cond["condition"] for dep, cond in SERVICES["proxy"]["depends_on"].items()} == dict.fromkeys(
         BEHIND_THE_PROXY, "service_healthy"
     )
 
 
-def test_kafka_is_one_kraft_node_on_the_version_run_locally() -> None:
-    kafka = SERVICES["kafka"]
-    env = {key: str(value) for key, value in kafka["environment"].items()}
-    assert kafka["image"].split(":")[1] == LocalKafka(REPO / "var" / "unused").kafka_version
+def test_kafka_is_three_kraft_nodes_set_up_as_the_local_launcher_sets_up_a_cluster() -> None:
+    envs = {node: {key: str(value) for key, value in SERVICES[node]["environment"].items()} for node in KAFKA_NODES}
+    voters = ",".join(f"{k}@{node}:9093" for k, node in enumerate(KAFKA_NODES, 1))
+    volumes = set()
+    for k, (node, env) in enumerate(envs.items(), 1):
+        assert SERVICES[node]["image"].split(":")[1] == LocalKafka(REPO / "var" / "unused").kafka_version
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
+        assert env["KAFKA_NODE_ID"] == str(k)
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{node}:9092"
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == voters, "every node knows the whole quorum"
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false", "topics come from the one-shot, with their specs"
+        for key, value in cluster_settings(len(KAFKA_NODES)).items():
+            assert env.get(f"KAFKA_{key.upper().replace('.', '_')}") == value, f"{node}: {key} must be {value}"
+        volume, _, mounted_at = SERVICES[node]["volumes"][0].partition(":")
+        assert volume in COMPOSE["volumes"] and mounted_at == env["KAFKA_LOG_DIRS"], "the log dirs are on a volume"
+        volumes.add(volume)
+    assert len({env["CLUSTER_ID"] for env in envs.values()}) == 1, "one cluster id, or the nodes never meet"
+    assert len(volumes) == len(KAFKA_NODES), "each node keeps its own copy"
     assert (DEPLOY_DIR / "pom.xml").exists()
-    assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
-    assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{KAFKA_BOOTSTRAP}"
-    assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == f"{env['KAFKA_NODE_ID']}@kafka:9093"
-    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false", "topics come from the topics one-shot, with their specs"
-    for factor in ("OFFSETS_TOPIC_REPLICATION_FACTOR", "TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
-                   "TRANSACTION_STATE_LOG_MIN_ISR", "SHARE_COORDINATOR_STATE_TOPIC_REPLICATION_FACTOR"):  # fmt: skip
-        assert env[f"KAFKA_{factor}"] == "1", f"one node: {factor} must be 1"
-    volume, _, mounted_at = kafka["volumes"][0].partition(":")
-    assert volume in COMPOSE["volumes"] and mounted_at == env["KAFKA_LOG_DIRS"], "the log dirs are on the volume"
 
 
 async def test_topics_one_shot_creates_the_stop_press_topics(kafka: LocalKafka) -> None:

@@ -1,8 +1,8 @@
 """Run one real Apache Kafka node (KRaft, broker and controller) from Maven jars, without Docker.
 
-The same launcher serves ``stoppress up``, ``stoppress kafka`` (also
-``python -m stoppress.cli.localkafka``), the test suite's session fixture
-(``tests/conftest_kafka.py``) and CI. :meth:`LocalKafka.launch` (and
+The same launcher serves ``stoppress up``, ``stoppress kafka`` (:mod:`stoppress.cli.kafka`),
+the test suite's session fixtures (``tests/conftest_kafka.py``) and CI; several nodes make a
+cluster (:mod:`stoppress.cli.localcluster`). :meth:`LocalKafka.launch` (and
 ``with LocalKafka(path) as kafka:``) runs these steps in order; each is public:
 
 1. :meth:`~LocalKafka.ensure_jars` runs Maven once on ``deploy/kafka/pom.xml`` and copies the
@@ -14,7 +14,8 @@ The same launcher serves ``stoppress up``, ``stoppress kafka`` (also
    ``<data dir>/broker.log`` (it runs steps 1 and 2 itself when they are still needed).
 4. :meth:`~LocalKafka.wait_ready` polls until the broker answers a metadata request that
    lists it; if the JVM exits first, the error carries the tail of its log.
-5. :meth:`~LocalKafka.create_topics` creates the Stop Press topics; existing ones are kept.
+5. :meth:`~LocalKafka.create_topics` creates the Stop Press topics, replicated as the cluster's
+   size calls for (:mod:`stoppress.shared.replication`); existing ones are kept.
 
 Every method blocks and may be called from any thread, with or without a running event
 loop: the few Kafka requests run on a private loop in a worker thread.
@@ -27,7 +28,6 @@ up (see :func:`stoppress.cli.processes.parent_death_signal_setter`).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import atexit
 import base64
@@ -36,7 +36,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Coroutine, Sequence
@@ -52,6 +51,7 @@ from aiokafka.errors import KafkaError
 from stoppress.cli.kafkajars import KafkaJars, KafkaJarsError
 from stoppress.cli.processes import parent_death_signal_setter
 from stoppress.cli.topics import create_topics
+from stoppress.shared.replication import Replication, replication_for
 from stoppress.shared.topics import TOPICS, TopicSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -76,6 +76,12 @@ JVM_OPTIONS = (
     # broker at news rates does not need.
     "-XX:TieredStopAtLevel=1",
 )
+BROKER_HEARTBEAT_INTERVAL_MS = 500
+"""How often a broker tells the controller it is alive (ms); Kafka's default."""
+BROKER_SESSION_TIMEOUT_MS = 3000
+"""How long the controller waits for a silent broker before fencing it (ms); Kafka's default. Fencing is what
+moves the leadership of a crashed broker's partitions and drops it from every ISR, so this bounds how long
+writes wait after a broker dies."""
 READY_POLL_INTERVAL_S = 0.2
 LOG_TAIL_LINES = 40
 _T = TypeVar("_T")
@@ -85,6 +91,29 @@ JAVA_MISSING = (
     "(Debian/Ubuntu: apt install openjdk-17-jre-headless; macOS: brew install openjdk@17), "
     "or run Kafka with docker-compose.yml instead."
 )
+
+
+def cluster_settings(brokers: int) -> dict[str, str]:
+    """The broker settings that follow from the cluster's size, the same on every node.
+
+    Kafka's internal topics (consumer offsets, transaction state, share-group state) and any topic
+    created without an explicit factor get :func:`~stoppress.shared.replication.replication_for`
+    ``brokers``; ``docker-compose.yml`` sets the same (checked by ``tests/integration/deploy``).
+    Failure detection: see :data:`BROKER_SESSION_TIMEOUT_MS`.
+    """
+    replication: Replication = replication_for(brokers)
+    factor, min_insync = str(replication.factor), str(replication.min_insync)
+    return {
+        "default.replication.factor": factor,
+        "min.insync.replicas": min_insync,
+        "offsets.topic.replication.factor": factor,
+        "transaction.state.log.replication.factor": factor,
+        "transaction.state.log.min.isr": min_insync,
+        "share.coordinator.state.topic.replication.factor": factor,
+        "share.coordinator.state.topic.min.isr": min_insync,
+        "broker.heartbeat.interval.ms": str(BROKER_HEARTBEAT_INTERVAL_MS),
+        "broker.session.timeout.ms": str(BROKER_SESSION_TIMEOUT_MS),
+    }
 
 
 class LocalKafkaError(Exception):
@@ -99,7 +128,9 @@ class LocalKafka:
     """One local Kafka node: broker and KRaft controller in one JVM, listening on ``host`` only.
 
     All its state lives in ``data_dir``: ``server.properties``, the log dirs
-    (``kraft-combined-logs``) and ``broker.log``.
+    (``kraft-combined-logs``) and ``broker.log``. On its own it is a cluster of one;
+    :class:`stoppress.cli.localcluster.LocalKafkaCluster` gives each node its ``node_id``,
+    the controller ``quorum`` of all nodes, their common ``cluster_id`` and the size.
     """
 
     def __init__(
@@ -114,16 +145,27 @@ class LocalKafka:
         jar_cache_root: Path = DEFAULT_JAR_CACHE_ROOT,
         deploy_dir: Path = DEPLOY_DIR,
         stop_grace_s: float = 15.0,
+        node_id: int = 1,
+        quorum: str | None = None,
+        cluster_id: str | None = None,
+        brokers: int = 1,
     ) -> None:
         """Describe a node; nothing is fetched, written or started yet.
 
         ``heap`` is the JVM's ``-Xmx`` (``512m``, ``1g``); ``stop_grace_s`` is how long
-        :meth:`stop` waits after SIGTERM before SIGKILL (s).
+        :meth:`stop` waits after SIGTERM before SIGKILL (s). In a cluster: ``quorum`` is
+        ``controller.quorum.voters`` (``1@host:port,2@host:port,…``; default: this node alone),
+        ``cluster_id`` the id every node's storage is formatted with (default: a new one) and
+        ``brokers`` the number of nodes (:func:`cluster_settings`).
         """
         self.data_dir = data_dir.resolve()
         self.host = host
         self.port = port
         self.controller_port = controller_port
+        self.node_id = node_id
+        self.quorum = quorum or f"{node_id}@{host}:{controller_port}"
+        self.cluster_id = cluster_id
+        self.brokers = brokers
         self.heap = heap
         self.topics = tuple(topics)
         self.deploy_dir = deploy_dir
@@ -186,7 +228,7 @@ class LocalKafka:
             raise LocalKafkaError(str(error)) from error
 
     def format(self) -> None:
-        """Write ``server.properties`` and format the storage with a new cluster id; keep formatted storage."""
+        """Write ``server.properties``; format the storage with ``cluster_id`` (or a new one) unless formatted."""
         self._write_server_properties()
         result = subprocess.run(
             self._java_command(
@@ -195,7 +237,7 @@ class LocalKafka:
                 "--config",
                 str(self._server_properties_path),
                 "--cluster-id",
-                _new_cluster_id(),
+                self.cluster_id or new_cluster_id(),
                 "--ignore-formatted",
             ),
             stdin=subprocess.DEVNULL,
@@ -220,7 +262,7 @@ class LocalKafka:
             raise LocalKafkaError(f"Kafka is already running (pid {self.pid})")
         for port in (self.port, self.controller_port):
             _ensure_port_free(self.host, port)
-        if not (self._log_dirs / "meta.properties").exists():
+        if not (self.log_dirs / "meta.properties").exists():
             self.format()
         self._write_server_properties()
         command = self._java_command("kafka.Kafka", str(self._server_properties_path))
@@ -241,7 +283,7 @@ class LocalKafka:
         atexit.register(self.stop)
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
-        """Return once the broker answers a metadata request that lists it, polling every 0.2 s.
+        """Return once the broker answers a metadata request that lists it (registered, not fenced), every 0.2 s.
 
         Raises :class:`LocalKafkaError` with the tail of the log if the JVM exits first
         (:class:`PortInUseError` if it could not bind a port) or ``timeout_s`` (s) passes.
@@ -261,8 +303,8 @@ class LocalKafka:
 
     @staticmethod
     def create_topics_on(bootstrap: str, topics: Sequence[TopicSpec] = TOPICS) -> None:
-        """Create ``topics`` on any broker, replication factor 1; existing topics are left as they are."""
-        _run_on_private_loop(create_topics(bootstrap, topics))
+        """Create ``topics`` on any cluster, replicated as its size calls for; existing topics are left as they are."""
+        run_blocking(create_topics(bootstrap, topics))
 
     def stop(self) -> None:
         """Stop the broker: SIGTERM to its process group, then SIGKILL after ``stop_grace_s``.
@@ -305,34 +347,48 @@ class LocalKafka:
         return "\n".join(output.splitlines()[-lines:])
 
     @property
-    def _server_properties_path(self) -> Path:
-        return self.data_dir / "server.properties"
+    def exit_code(self) -> int | None:
+        """The JVM's exit code if it exited by itself (a crash, a kill from outside); None while it runs or
+        once :meth:`stop` or :meth:`kill` has reaped it."""
+        return None if self._process is None else self._process.poll()
 
     @property
-    def _log_dirs(self) -> Path:
+    def log_dirs(self) -> Path:
+        """The node's storage (``log.dirs``): partitions, the KRaft metadata log, ``meta.properties``."""
         return self.data_dir / "kraft-combined-logs"
+
+    def stored_cluster_id(self) -> str | None:
+        """The cluster id this node's storage was formatted with; None if it is not formatted."""
+        meta = self.log_dirs / "meta.properties"
+        if not meta.exists():
+            return None
+        for line in meta.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "cluster.id":
+                return value.strip()
+        return None
+
+    @property
+    def _server_properties_path(self) -> Path:
+        return self.data_dir / "server.properties"
 
     def _write_server_properties(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         settings = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@{self.host}:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": self.quorum,
             "listeners": f"PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:{self.controller_port}",
             "advertised.listeners": f"PLAINTEXT://{self.host}:{self.port}",
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
             "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "log.dirs": str(self._log_dirs),
+            "log.dirs": str(self.log_dirs),
             "num.partitions": "1",
             "auto.create.topics.enable": "false",
-            "offsets.topic.replication.factor": "1",
-            "transaction.state.log.replication.factor": "1",
-            "transaction.state.log.min.isr": "1",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "log.segment.bytes": str(16 * 1024 * 1024),
+            **cluster_settings(self.brokers),
         }
         lines = ["# Written by stoppress.cli.localkafka on every format and start; edits are overwritten."]
         lines += [f"{key}={value}" for key, value in settings.items()]
@@ -363,7 +419,9 @@ class LocalKafka:
             error = PortInUseError if "Address already in use" in tail else LocalKafkaError
             raise error(f"Kafka exited with code {exit_code}. Last lines of {self.log_path}:\n{tail}")
         # A plain TCP probe first, so polling a starting JVM does not fill the log with aiokafka errors.
-        return _accepts_connections(self.host, self.port) and _run_on_private_loop(_lists_a_broker(self.bootstrap))
+        return _accepts_connections(self.host, self.port) and run_blocking(
+            _lists_broker(self.bootstrap, self.node_id)
+        )
 
     def _kill_process_group(self, process: subprocess.Popen[bytes]) -> None:
         # Only signal the group while its leader is unreaped: after that the id may be reused.
@@ -374,7 +432,7 @@ class LocalKafka:
         atexit.unregister(self.stop)
 
 
-async def _lists_a_broker(bootstrap: str) -> bool:
+async def _lists_broker(bootstrap: str, node_id: int) -> bool:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
     try:
         await admin.start()
@@ -383,10 +441,10 @@ async def _lists_a_broker(bootstrap: str) -> bool:
         return False
     finally:
         await admin.close()
-    return bool(cluster["brokers"])
+    return any(broker["node_id"] == node_id for broker in cluster["brokers"])
 
 
-def _new_cluster_id() -> str:
+def new_cluster_id() -> str:
     """16 random bytes as unpadded URL-safe base64 (22 chars), as ``kafka-storage random-uuid`` prints."""
     while True:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
@@ -412,8 +470,9 @@ def _accepts_connections(host: str, port: int) -> bool:
         return False
 
 
-def _run_on_private_loop(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run a coroutine to completion on a new event loop in a worker thread, and return its result.
+def run_blocking(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine to completion on a new event loop in a worker thread, and return its result (the
+    launcher's few Kafka requests).
 
     This works whether or not the calling thread runs an event loop, and leaves that loop alone.
     """
@@ -422,66 +481,3 @@ def _run_on_private_loop(coroutine: Coroutine[Any, Any, _T]) -> _T:
         return pool.submit(asyncio.run, coroutine).result()
     finally:
         pool.shutdown(wait=False)  # on Ctrl-C, return at once; the request times out on its own
-
-
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
-    """Add ``stoppress kafka`` to the command line."""
-    parser = subparsers.add_parser(
-        "kafka",
-        help="run a local Kafka broker (KRaft, from Maven jars) in the foreground until Ctrl-C",
-        description="Run a local single-node Kafka (KRaft) from Maven jars, with the Stop Press topics, until Ctrl-C.",
-    )
-    _add_arguments(parser)
-    parser.set_defaults(func=run)
-
-
-def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"client port (default {DEFAULT_PORT})")
-    parser.add_argument(
-        "--controller-port",
-        type=int,
-        default=DEFAULT_CONTROLLER_PORT,
-        help=f"KRaft controller port (default {DEFAULT_CONTROLLER_PORT})",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=DEFAULT_DATA_DIR,
-        help=f"storage, server.properties and broker.log, kept between runs (default {DEFAULT_DATA_DIR})",
-    )
-    parser.add_argument("--fetch-only", action="store_true", help="only fetch the broker jars into the cache")
-
-
-def run(arguments: argparse.Namespace) -> int:
-    """Run the broker until Ctrl-C or SIGTERM (exit 0) or until it dies (exit 1)."""
-    kafka = LocalKafka(arguments.data_dir, port=arguments.port, controller_port=arguments.controller_port)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    try:
-        if arguments.fetch_only:
-            print(f"Kafka jars in {kafka.ensure_jars()}")
-            return 0
-        with kafka:
-            print(f"Kafka ready on {kafka.bootstrap}", flush=True)
-            exit_code = kafka.wait_exit()
-            print(
-                f"Kafka exited with code {exit_code}. Last lines of {kafka.log_path}:\n{kafka.log_tail()}",
-                file=sys.stderr,
-            )
-            return 1
-    except KeyboardInterrupt:
-        print("Kafka stopped", flush=True)
-        return 0
-    except LocalKafkaError as error:
-        print(error, file=sys.stderr)
-        return 1
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m stoppress.cli.localkafka [--port N] [--controller-port N] [--data-dir D] [--fetch-only]``."""
-    parser = argparse.ArgumentParser(prog="python -m stoppress.cli.localkafka", description=run.__doc__)
-    _add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,7 +19,7 @@ SUBCOMMAND_MODULES = (
     "stoppress.cli.tail",
     "stoppress.cli.bot",
     "stoppress.cli.evaluate",
-    "stoppress.cli.localkafka",
+    "stoppress.cli.kafka",
     "stoppress.cli.topics",
     "stoppress.cli.dlq",
     "stoppress.cli.desk",

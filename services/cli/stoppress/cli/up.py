@@ -1,10 +1,12 @@
 """``stoppress up``: the whole stack on this machine, until Ctrl-C.
 
-Starts a local Kafka broker (unless one is given), creates the topics, starts
-ticker, push, the editor's desk and ingest as separate processes, prints the
-URLs, the demo source's API key and the demo editor's key, and with ``--demo``
-replays real headlines so the page comes alive. Ctrl-C (or any service dying)
-stops everything, broker included.
+Starts a local Kafka broker (unless one is given; ``--brokers 3``: a cluster of
+three), creates the topics, starts ticker, push, the editor's desk and ingest as
+separate processes, prints the URLs, the demo source's API key and the demo
+editor's key, and with ``--demo`` replays real headlines so the page comes
+alive. Ctrl-C (or any service dying) stops everything, every Kafka node
+included; a Kafka node that dies is reported and started again while the
+services carry on (``stoppress.cli.localcluster``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from stoppress.cli.localkafka import LocalKafka
+from stoppress.cli.localcluster import LocalKafkaCluster
+from stoppress.cli.localkafka import LocalKafka, LocalKafkaError
 from stoppress.cli.processes import ServiceError, ServiceProcess
 from stoppress.cli.stack import Stack, StackConfig
 
@@ -55,6 +58,12 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("--demo-file", type=Path, default=DEMO_FILE, help="CSV to replay with --demo")
     parser.add_argument("--speed", type=float, default=60.0, help="replay time compression with --demo (x)")
     parser.add_argument("--data-dir", type=Path, default=Path("var"), help="where the broker and services keep state")
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        help="local Kafka nodes: 1 (default), or 3 for a cluster that survives losing one "
+        "(ports 9092/9093, 9094/9095, 9096/9097; storage in DATA_DIR/kafka/node-N)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -68,19 +77,22 @@ def run(args: argparse.Namespace) -> int:
     demo_key = settings.demo_key or secrets.token_urlsafe(24)
     demo_editor_key = settings.demo_editor_key or secrets.token_urlsafe(24)
     data_dir: Path = args.data_dir.resolve()
-    broker: LocalKafka | None = None
+    broker: LocalKafkaCluster | None = None
     stack: Stack | None = None
     replay: ServiceProcess | None = None
     try:
         if settings.kafka_bootstrap:
+            if args.brokers is not None:
+                raise LocalKafkaError("--brokers starts local Kafka nodes: unset STOPPRESS_KAFKA_BOOTSTRAP to use it")
             bootstrap = settings.kafka_bootstrap
             _say(f"using the Kafka broker at {bootstrap}")
         else:
-            broker = LocalKafka(data_dir=data_dir / "kafka")
-            _say("starting a local Kafka broker (the first run downloads its jars from Maven Central)")
+            broker = LocalKafkaCluster(data_dir / "kafka", args.brokers or 1)
+            what = "broker" if len(broker.nodes) == 1 else f"cluster of {len(broker.nodes)} nodes"
+            _say(f"starting a local Kafka {what} (the first run downloads its jars from Maven Central)")
             broker.ensure_jars()
             broker.start()
-            broker.wait_ready()
+            broker.wait_ready(say=_say)
             bootstrap = broker.bootstrap
         _say(f"Kafka ready at {bootstrap}; creating topics")
         LocalKafka.create_topics_on(bootstrap)
@@ -91,9 +103,12 @@ def run(args: argparse.Namespace) -> int:
         if args.demo:
             replay = _start_replay(args, config)
         _print_welcome(config, demo_key, demo_editor_key, args.demo)
-        return _watch(stack, replay)
+        return _watch(stack, replay, broker)
     except ServiceError as exc:
         _say(f"a service failed to start: {exc}")
+        return 1
+    except LocalKafkaError as exc:
+        _say(str(exc))
         return 1
     except KeyboardInterrupt:
         return 0
@@ -148,9 +163,11 @@ def _print_welcome(config: StackConfig, demo_key: str, demo_editor_key: str, dem
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
-def _watch(stack: Stack, replay: ServiceProcess | None) -> int:
-    """Block until Ctrl-C (exit 0) or until a service dies (exit 1)."""
+def _watch(stack: Stack, replay: ServiceProcess | None, broker: LocalKafkaCluster | None) -> int:
+    """Block until Ctrl-C (exit 0) or until a service dies (exit 1); restart Kafka nodes that die."""
     while True:
+        if broker is not None:
+            broker.tend(_say)
         for service in stack.services:
             if service.returncode is not None:
                 _say(f"{service.name} exited with code {service.returncode}; stopping the stack")

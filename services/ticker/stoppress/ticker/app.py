@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import faust
 
+from stoppress.shared.kafka import METADATA_MAX_AGE_MS
+from stoppress.shared.replication import Replication
 from stoppress.ticker.settings import TickerSettings
-from stoppress.ticker.transport import PromptTransport
+from stoppress.ticker.transport import CONSUMER_REQUEST_TIMEOUT_S, PRODUCER_REQUEST_TIMEOUT_S, PromptTransport
 
 
-def create_app(settings: TickerSettings) -> faust.App:
+def create_app(settings: TickerSettings, replication: Replication) -> faust.App:
     """A faust app configured from ``settings``; :func:`stoppress.ticker.worker.build_worker` wires it up.
 
     Values cross every topic as raw bytes (the house orjson codec does the
     rest), tables use the configured store (memory by default, rebuilt from
     their changelog topics on start), the web server is the ticker's own
-    (``/metrics``, ``/healthz``, ``/readyz``), not faust's, and the transport
-    fetches promptly (see :mod:`stoppress.ticker.transport`).
+    (``/metrics``, ``/healthz``, ``/readyz``), not faust's, the topics faust
+    creates itself get ``replication``'s factor (as the worker's own topics,
+    :mod:`stoppress.ticker.provision`), and the transport fetches promptly and
+    writes idempotently (see :mod:`stoppress.ticker.transport`).
     """
     brokers = [f"kafka://{address.strip()}" for address in settings.kafka_bootstrap.split(",") if address.strip()]
     app = faust.App(
@@ -27,12 +31,16 @@ def create_app(settings: TickerSettings) -> faust.App:
         # the worker sends to other topics (docs/ranking.md, "State, restarts and guarantees").
         processing_guarantee="at_least_once",
         topic_partitions=settings.desk_partitions,
-        topic_replication_factor=settings.replication_factor,
+        topic_replication_factor=replication.factor,
         key_serializer="raw",
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
         broker_commit_interval=settings.commit_interval_s,
         broker_session_timeout=settings.session_timeout_s,
+        broker_request_timeout=max(CONSUMER_REQUEST_TIMEOUT_S, settings.session_timeout_s),
+        producer_request_timeout=PRODUCER_REQUEST_TIMEOUT_S,
+        consumer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
+        producer_metadata_max_age_ms=METADATA_MAX_AGE_MS,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         producer_acks=-1,
         # No linger: an event reaches the gateway one Kafka hop sooner (a 5 ms linger measured +4 ms p50 per

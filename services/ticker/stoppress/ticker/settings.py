@@ -57,7 +57,15 @@ class TickerSettings(ServiceSettings):
     desk_partitions: int = Field(
         6, ge=1, description="Partitions of the desk topic and table changelogs; fixed once state exists"
     )
-    replication_factor: int = Field(1, ge=1, description="Replication of the topics the worker creates")
+    replication_factor: int | None = Field(
+        None,
+        ge=1,
+        description="Replication of the topics the worker creates (and faust's own); unset: from the cluster's "
+        "size, 3 on three or more brokers, else 1 (stoppress.shared.replication)",
+    )
+    min_insync_replicas: int | None = Field(
+        None, ge=1, description="min.insync.replicas of those topics; unset: one less than the factor, at least 1"
+    )
     tick_interval_s: float = Field(1.0, gt=0, description="Clock period: embargo release precision (s)")
     metrics_interval_s: float = Field(2.0, gt=0, description="Period of snapshots on ops.metrics (s)")
     commit_interval_s: float = Field(1.0, gt=0, description="How often consumed offsets are committed (s)")

@@ -1,4 +1,4 @@
-"""The worker's Kafka transport: faust's aiokafka transport with a short fetch wait.
+"""The worker's Kafka transport: faust's aiokafka transport with a short fetch wait and an idempotent producer.
 
 faust creates its consumer with ``fetch_max_wait_ms=1500`` and offers no
 setting for it. aiokafka keeps one fetch request in flight per broker, for
@@ -20,6 +20,25 @@ dropped ("No event received for active tp …": 1 of 7, 1 of 6 and 1 of 13
 looped runs of ``tests/integration/deploy/test_scale_out.py``). :class:`PromptConsumer`
 rewinds such a partition to the first record it dropped (14 of 14 runs
 passed with it, one of them logging the rewind).
+
+Its producer (:class:`DurableProducer`) is idempotent, like every other
+producer of Stop Press (:func:`stoppress.shared.kafka.durable_producer`):
+faust turns idempotence on only for ``exactly_once``. When a partition
+leader dies with a write in flight, the producer sends it again to the new
+leader; idempotence makes the broker keep one copy, in order, where a plain
+producer may leave a duplicate in ``ticker.events``, ``ticker.stories`` or a
+changelog.
+
+Failover timeouts (see :mod:`stoppress.shared.kafka` for the rest): faust's
+defaults wait 20 minutes for a produce request and 90 s for a fetch. A
+crashed broker closes its connections, so that never mattered for a kill -9;
+but behind a leader that hangs (SIGSTOP in a test) ``ticker.events`` stood
+still for the whole 60 s the broker was stopped (8.4 s with these values). Requests now time out after
+:data:`PRODUCER_REQUEST_TIMEOUT_S` and :data:`CONSUMER_REQUEST_TIMEOUT_S`,
+then go to the new leader. aiokafka also uses the producer's request timeout
+as the time it keeps a record whose partition has *no* leader before
+dropping it, and faust would then commit past the lost event; so the
+producer keeps such records for :data:`LEADERLESS_PATIENCE_S`, as before.
 """
 
 from __future__ import annotations
@@ -36,6 +55,14 @@ log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_MS = 100
 """Longest a fetch request may wait at the broker for data (ms)."""
+PRODUCER_REQUEST_TIMEOUT_S = 5.0
+"""Longest wait for a broker's answer to a produce request before sending it to the (new) leader again (s)."""
+CONSUMER_REQUEST_TIMEOUT_S = 10.0
+"""Longest wait for an answer to a fetch or group request (s). aiokafka also waits this long for a JoinGroup,
+which the coordinator holds until the group's members have rejoined (a dead one leaves after the session
+timeout, 10 s); a JoinGroup that times out is sent again. At least the session timeout (faust requires it)."""
+LEADERLESS_PATIENCE_S = 1200.0
+"""How long the producer keeps a record whose partition has no leader at all (s): faust's default, 20 min."""
 
 
 class PromptConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -110,7 +137,21 @@ class PromptConsumer(faust_aiokafka.Consumer):
         await self.seek(tp, offset)
 
 
+class DurableProducer(faust_aiokafka.Producer):
+    """faust's aiokafka producer with idempotence on (it already writes with ``acks=all``: ``producer_acks=-1``)
+    and :data:`LEADERLESS_PATIENCE_S` for records waiting for a leader."""
+
+    def _settings_extra(self) -> Mapping[str, Any]:
+        return {**super()._settings_extra(), "enable_idempotence": True}
+
+    def _new_producer(self, transactional_id: str | None = None) -> aiokafka.AIOKafkaProducer:
+        producer = super()._new_producer(transactional_id)
+        producer._message_accumulator._batch_ttl = LEADERLESS_PATIENCE_S  # aiokafka: its request timeout
+        return producer
+
+
 class PromptTransport(faust_aiokafka.Transport):
-    """faust's aiokafka transport with :class:`PromptConsumer`."""
+    """faust's aiokafka transport with :class:`PromptConsumer` and :class:`DurableProducer`."""
 
     Consumer: ClassVar[Any] = PromptConsumer
+    Producer: ClassVar[Any] = DurableProducer

@@ -8,6 +8,7 @@ import logging
 import faust
 
 from stoppress.shared import collector
+from stoppress.shared.replication import Replication
 from stoppress.ticker.agents import TickerAgents
 from stoppress.ticker.app import create_app
 from stoppress.ticker.clock import TickerClock
@@ -24,9 +25,9 @@ from stoppress.ticker.web import TickerWeb
 log = logging.getLogger(__name__)
 
 
-def build_app(settings: TickerSettings) -> faust.App:
+def build_app(settings: TickerSettings, replication: Replication) -> faust.App:
     """The faust app with its topics, tables, agents, clock and web service attached."""
-    app = create_app(settings)
+    app = create_app(settings, replication)
     topics = declare_topics(app, settings)
     tables = declare_tables(app, settings)
     lag_topics = {topics.raw.get_topic_name(), topics.desk.get_topic_name()}
@@ -82,8 +83,8 @@ def run_worker(settings: TickerSettings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    loop.run_until_complete(ensure_topics(settings))
-    app = build_app(settings)
+    replication = loop.run_until_complete(ensure_topics(settings))
+    app = build_app(settings, replication)
     where = {"kafka": settings.kafka_bootstrap, "web_port": settings.web_port}
     log.info("ticker worker starting", extra=where)
     worker = faust.Worker(
