@@ -1,7 +1,7 @@
 """Stop Press against Centrifugo, the best-known open real-time server: the same clients, in the same run.
 
 ``python -m bench.push.peers [--clients 10000] [--swarms 2] [--rounds 10] [--rate 20] [--duration 30]
-[--workers 1,2] [--skip-peer] [--bootstrap HOST:PORT]``
+[--workers 1,2] [--compare GIT_REF] [--skip-peer] [--bootstrap HOST:PORT]``
 
 One server at a time, each fresh, on the same machine with the same C client
 swarms (``bench/push/swarm.c``; for Centrifugo it speaks its JSON client
@@ -24,6 +24,12 @@ the ticker does (acks=all, idempotent). Every event is the same ~500-byte
   (user + system, % of one core) over the publishing window, and the frames
   that never arrived.
 
+``--compare GIT_REF`` also measures, in the same run and after this tree's
+gateway, the gateway's code (``services/push``) as it was at ``GIT_REF``
+(taken with ``git archive``, put first on ``PYTHONPATH``; everything else
+from this tree) with each number of ``--workers``: the figure of a change to
+the gateway, measured beside its peer.
+
 Prints the table with the ratio Stop Press / Centrifugo per row (below 1:
 Stop Press ahead) and writes ``bench/results/push-peers[-N].json``.
 """
@@ -35,6 +41,7 @@ import asyncio
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,6 +66,8 @@ from stoppress.shared.codec import encode
 from stoppress.shared.kafka import durable_producer
 
 RESULTS = ROOT / "bench" / "results"
+CODE_VARIABLE = "STOPPRESS_BENCH_GATEWAY_CODE"
+"""Set (to the git ref) in the environment of a gateway run from older code: for the report only."""
 Publish = Callable[[bytes], Awaitable[None]]
 DRAIN_S = 90.0
 """After the sustained load, how long the clients may still take to receive everything (s); later is missed."""
@@ -105,6 +114,7 @@ async def measure(
     return {
         "server": server.name,
         "workers": int(server.env.get("STOPPRESS_PUSH_WORKERS", "1")) if server.name == "gateway" else None,
+        "code": server.env.get(CODE_VARIABLE),
         "clients": arguments.clients,
         "idle_bytes_per_connection": (rss_after - rss_before) / arguments.clients,
         "idle_kib_per_connection": (rss_after - rss_before) / arguments.clients / 1024,
@@ -206,25 +216,45 @@ async def run(arguments: argparse.Namespace, bootstrap: str, folder: Path) -> li
     producer = durable_producer(bootstrap, "bench-push-peers")
     await producer.start()
     try:
-        for workers in arguments.workers:
-            net += 1
-            topics = await create_topics(bootstrap)
+        codes: list[str | None] = [None]
+        if arguments.compare:
+            codes.append(arguments.compare)
+        for code in codes:
+            for workers in arguments.workers:
+                net += 1
+                topics = await create_topics(bootstrap)
 
-            async def publish(event: bytes, topic: str = topics["events"]) -> None:
-                await producer.send_and_wait(topic, event)
+                async def publish(event: bytes, topic: str = topics["events"]) -> None:
+                    await producer.send_and_wait(topic, event)
 
-            port = free_port()
-            env = gateway_env(bootstrap, topics, port, arguments.clients, workers)
-            gateway = Server("gateway", [PYTHON, "-m", "stoppress.push"], env, port)
-            results.append(await measure(gateway, publish, [], arguments, net))
-            print_server(results[-1])
+                port = free_port()
+                env = gateway_env(bootstrap, topics, port, arguments.clients, workers)
+                if code is not None:
+                    env |= {"PYTHONPATH": str(gateway_code(code, folder)), CODE_VARIABLE: code}
+                gateway = Server("gateway", [PYTHON, "-m", "stoppress.push"], env, port)
+                results.append(await measure(gateway, publish, [], arguments, net))
+                print_server(results[-1])
     finally:
         await producer.stop()
     return results
 
 
+def gateway_code(ref: str, folder: Path) -> Path:
+    """A folder holding the gateway package (``stoppress.push``) as it was at git ``ref``, to put on ``PYTHONPATH``."""
+    target = folder / f"gateway-{ref.replace('/', '_')}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", ref, "services/push/stoppress"], cwd=ROOT, check=True,
+                                 capture_output=True).stdout  # fmt: skip
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "services" / "push"
+
+
 def label(result: dict[str, Any]) -> str:
-    return f"Stop Press ×{result['workers']}" if result["server"] == "gateway" else "Centrifugo"
+    if result["server"] != "gateway":
+        return "Centrifugo"
+    code = result.get("code")
+    return f"Stop Press ×{result['workers']}" + (f" @{code}" if code else "")
 
 
 def print_server(result: dict[str, Any]) -> None:
@@ -263,7 +293,8 @@ def print_table(rows: list[dict[str, Any]], arguments: argparse.Namespace) -> No
           "frames/s); ratio below 1: Stop Press ahead")  # fmt: skip
     columns = [key for key in rows[0] if key not in ("figure", "unit")]
     heads = ["ratio" if column.endswith("/ Centrifugo") else column for column in columns]
-    print(f"{'figure':<40}" + "".join(f"{head:>18}" for head in heads))
+    width = max(18, *(len(head) + 2 for head in heads))
+    print(f"{'figure':<40}" + "".join(f"{head:>{width}}" for head in heads))
     for row in rows:
         cells = []
         for column in columns:
@@ -276,7 +307,7 @@ def print_table(rows: list[dict[str, Any]], arguments: argparse.Namespace) -> No
                 cells.append(f"{value:,}")
             else:
                 cells.append(f"{value:,.1f} {row['unit'].replace(' of a core', '')}")
-        print(f"{row['figure']:<40}" + "".join(f"{cell:>18}" for cell in cells))
+        print(f"{row['figure']:<40}" + "".join(f"{cell:>{width}}" for cell in cells))
 
 
 def _workers(text: str) -> list[int]:
@@ -291,6 +322,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="sustained events per second")
     parser.add_argument("--duration", type=float, default=30.0, help="sustained load, seconds")
     parser.add_argument("--workers", type=_workers, default=[1, 2], help="gateway runs, by worker processes: 1,2")
+    parser.add_argument("--compare", metavar="GIT_REF", help="also measure the gateway's code as at this git ref")
     parser.add_argument("--skip-peer", action="store_true", help="measure the gateway only")
     parser.add_argument("--bootstrap", help="use this broker instead of starting one")
     arguments = parser.parse_args()
@@ -314,6 +346,11 @@ def main() -> None:
     output = {
         "command": " ".join(["python -m bench.push.peers", *sys.argv[1:]]),
         "peer": peer,
+        "compare": None if arguments.compare is None else {
+            "ref": arguments.compare,
+            "commit": subprocess.run(["git", "rev-parse", arguments.compare], cwd=ROOT, check=True,
+                                     capture_output=True, text=True).stdout.strip(),
+        },
         "table": rows,
         "servers": results,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": datetime.now(UTC).isoformat(),
@@ -321,6 +358,8 @@ def main() -> None:
     }  # fmt: skip
     suffix = "" if arguments.clients == 10_000 else f"-{arguments.clients}"
     suffix += "" if arguments.rate == 20 else f"-rate{arguments.rate:g}"
+    suffix += "" if arguments.workers == [1, 2] else "-w" + "".join(str(workers) for workers in arguments.workers)
+    suffix += "" if arguments.compare is None else "-compare"
     name = RESULTS / f"push-peers{suffix}.json"
     name.parent.mkdir(parents=True, exist_ok=True)
     name.write_bytes(orjson.dumps(output, option=orjson.OPT_INDENT_2))
