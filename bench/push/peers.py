@@ -135,7 +135,7 @@ async def sustain(
     await swarms.reset()
     clients_cpu = [psutil.Process(member.process.pid) for member in swarms.members]
     sent: dict[str, float] = {}
-    calls_ms: list[float] = []
+    calls_ms: list[float] = [0.0] * count
     failures: list[str] = []
 
     async def one(seq: int) -> None:
@@ -145,7 +145,7 @@ async def sustain(
             await publish(events[seq])
         except (aiohttp.ClientError, KafkaError, RuntimeError) as exc:  # a server that falls behind may drop the call
             failures.append(repr(exc)[:200])
-        calls_ms.append((time.monotonic() - started) * 1000)
+        calls_ms[seq] = (time.monotonic() - started) * 1000
 
     writes_before = await fanout_totals(server)
     cpu_before, clients_before = server.cpu_seconds(), [p.cpu_times() for p in clients_cpu]
@@ -171,6 +171,8 @@ async def sustain(
                    "mean_ms": 1000 * seconds / calls if calls else None, "busy_share": seconds / window}  # fmt: skip
     reports = [orjson.loads(await member.command(orjson.dumps(sent).decode())) for member in swarms.members]
     histogram = merge(report["histogram"] for report in reports)
+    second = max(1, round(arguments.rate))
+    per_second = [round(max(calls_ms[at : at + second]), 1) for at in range(0, count, second)]
     closes: dict[str, int] = {}
     for report in reports:
         for reason, clients in report["closes"].items():
@@ -184,7 +186,7 @@ async def sustain(
         "missed": sum(sum(report["missed"]) for report in reports),
         "repeated": sum(report["repeats"] for report in reports),
         "closes": closes,
-        "publish_call_ms": {"p50": statistics.median(calls_ms), "max": max(calls_ms)},
+        "publish_call_ms": {"p50": statistics.median(calls_ms), "max": max(calls_ms), "each_second_max": per_second},
         "publish_failures": len(failures),
         "publish_failure_first": failures[0] if failures else None,
         **{f"p{q}_ms": percentile_ms(histogram, q) for q in (50, 90, 99)},
