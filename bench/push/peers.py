@@ -31,7 +31,9 @@ from this tree) with each number of ``--workers``: the figure of a change to
 the gateway, measured beside its peer.
 
 Prints the table with the ratio Stop Press / Centrifugo per row (below 1:
-Stop Press ahead) and writes ``bench/results/push-peers[-N].json``.
+Stop Press ahead) and writes ``bench/results/push-peers.json`` (named
+``push-peers[-N][-rateR][-wW][-compare].json`` when ``--clients``, ``--rate``,
+``--workers`` or ``--compare`` differ from the defaults).
 """
 
 from __future__ import annotations
