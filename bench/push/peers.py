@@ -11,7 +11,7 @@ and ``force_recovery``, events published through its HTTP API), then the
 Stop Press gateway with each number of ``--workers``, reading a private
 ``ticker.events`` topic on a local broker (started here from the Maven jars
 unless ``--bootstrap`` is given) into which the driver writes the events as
-the ticker does (acks=all, idempotent). Every event is the same ~500-byte
+the ticker does (acks=all, idempotent). Every event is the same ~600-byte
 ``TickerEvent`` JSON for both servers. For each server:
 
 - **idle memory per connection**: the server's RSS (workers included) with
