@@ -15,6 +15,7 @@ BENCHMARKS = {
     "ticker-core": ("bench.ticker.core", "clustering core against naive all-pairs Jaccard (no Kafka)"),
     "ticker": ("bench.ticker.stream", "headlines/s through the ticker worker against aiokafka and faust floors"),
     "push": ("bench.push", "gateway fan-out, completion, idle memory, reconnect storm at 10,000 clients"),
+    "push-peers": ("bench.push.peers", "the gateway (1 and 2 workers) against Centrifugo v6.9.1, 10,000 clients"),
     "e2e": ("bench.e2e", "POST → 1,000 WebSocket readers, with gateway-only and plain-Kafka floor comparisons"),
     "e2e-floor": ("bench.e2e.floor", "the same readers behind 1, 2 and 3 plain Kafka hops"),
     "e2e-stages": ("bench.e2e.stages", "one reader: where the end-to-end time goes, stage by stage"),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import signal
@@ -174,6 +175,27 @@ class Server:
         process = psutil.Process(self.process.pid)
         return sum(int(p.memory_info().rss) for p in [process, *process.children(recursive=True)])
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, s) used so far by the server and its worker processes."""
+        assert self.process is not None
+        process = psutil.Process(self.process.pid)
+        return sum(p.cpu_times().user + p.cpu_times().system for p in [process, *process.children(recursive=True)])
+
+    def waiting_seconds(self) -> float:
+        """Time (s) the server's threads (workers included) have spent runnable but waiting for a core.
+
+        The second field of ``/proc/PID/task/TID/schedstat`` (Linux, ns): a server that is busy without
+        using a core is waiting here.
+        """
+        assert self.process is not None
+        process = psutil.Process(self.process.pid)
+        waited = 0
+        for member in [process, *process.children(recursive=True)]:
+            for task in Path(f"/proc/{member.pid}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    waited += int((task / "schedstat").read_text().split()[1])
+        return waited / 1e9
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -234,14 +256,20 @@ def gateway_env(bootstrap: str, topics: dict[str, str], port: int, clients: int,
     }
 
 
+async def metrics_page(port: int) -> str:
+    """The gateway's ``/metrics`` (with several workers, whichever answers)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    body = (await reader.read()).decode()
+    writer.close()
+    return body
+
+
 async def fanout_seconds(server: Server) -> float | None:
     """The gateway's own total time spent writing events to sockets (s), from /metrics; None for baselines."""
     if server.name != "gateway" or server.env.get("STOPPRESS_PUSH_WORKERS", "1") != "1":
         return None  # with several workers /metrics shows one of them
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    writer.write(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-    body = (await reader.read()).decode()
-    writer.close()
+    body = await metrics_page(server.port)
     for line in body.splitlines():
         if line.startswith("stoppress_push_fanout_seconds_sum"):
             return float(line.split()[-1])

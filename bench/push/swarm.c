@@ -5,6 +5,7 @@
  *
  *   swarm --port P --count N [--sources 127.0.2.1,127.0.2.2] [--path /v1/ws] [--query '&levels=breaking']
  *         [--initial 2] [--resume] [--jitter 2.0] [--backoff-base 0.25] [--backoff-cap 5.0] [--tag TAG] [--events]
+ *         [--centrifugo CHANNEL]
  *
  * Prints "ready" once every client has its first --initial text messages, then answers stdin:
  *   "reset"        forget frame counts and times, print "ok";
@@ -21,6 +22,11 @@
  * min(cap, base * 2^attempt) * uniform(0.5, 1.5) s (30 attempts at most).
  * --tag: each text message carrying " TAG " in a story.new event records (sequence number, arrival time).
  * --events: every event message records (its event_id, arrival time), whatever its type or story (bench/desk).
+ * --centrifugo CHANNEL (this swarm only): speak Centrifugo's JSON client protocol (bench/push/peers.py; use --path
+ * /connection/websocket): once upgraded, send a connect and a subscribe command to CHANNEL in one frame; every
+ * text frame holds newline-separated replies, each counted as one message, except the server's pings ({}),
+ * which are answered with {} (or the server closes the connection after its pong timeout). With --tag, a
+ * publication ({"push":...) carrying " TAG " in a story.new records (sequence number, arrival time).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -73,6 +79,7 @@ static int count, port = 0, initial = 2, resume_mode = 0;
 static double jitter_s = 1.0, backoff_base_s = 0.25, backoff_cap_s = 5.0;
 static char *path = "/v1/ws", *query = "", *tag = NULL, marker[128];
 static int events_mode = 0;
+static char *centrifugo_channel = NULL;
 static struct in_addr *sources; static int n_sources;
 static int epfd, reconnect_failures, reset_reasons, in_flight, started;
 static char first_reset_reason[256];
@@ -264,6 +271,12 @@ static void copy_cursor(Client *c, const char *data, size_t len) {
     c->cursor[end - at] = 0;
 }
 
+/* A message that carries a ticker event: a Stop Press "event", or a Centrifugo publication. */
+static int is_event(const char *data, size_t len) {
+    if (centrifugo_channel) return len > 8 && !memcmp(data, "{\"push\":", 8);
+    return len > 15 && !memcmp(data, "{\"type\":\"event\"", 15);
+}
+
 static void on_text(Client *c, const char *data, size_t len, double now) {
     if (!c->frames) c->first_at = now;
     c->frames++;
@@ -280,7 +293,7 @@ static void on_text(Client *c, const char *data, size_t len, double now) {
         }
     } else if (tag) {
         const char *at = find(data, len, marker);
-        if (at && len > 15 && !memcmp(data, "{\"type\":\"event\"", 15) && find(data, len, "\"type\":\"story.new\"")) {
+        if (at && is_event(data, len) && find(data, len, "\"type\":\"story.new\"")) {
             char *end;
             long seq = strtol(at + strlen(marker), &end, 10);
             if (end != at + strlen(marker)) {
@@ -316,6 +329,59 @@ static void on_text(Client *c, const char *data, size_t len, double now) {
     }
 }
 
+/* ---- Centrifugo's JSON protocol ------------------------------------------------------------------------ */
+
+/* Send `payload` as one masked text frame (clients must mask, RFC 6455 §5.3); 0 on success. */
+static int send_text(Client *c, const char *payload, size_t len) {
+    unsigned char frame[512];
+    size_t head = 2;
+    if (len + 8 > sizeof frame) return -1;
+    frame[0] = 0x81;
+    if (len < 126) {
+        frame[1] = 0x80 | len;
+    } else {
+        frame[1] = 0x80 | 126;
+        frame[2] = len >> 8; frame[3] = len & 0xFF;
+        head = 4;
+    }
+    unsigned char *mask = frame + head;
+    for (int i = 0; i < 4; i++) mask[i] = rand() & 0xFF;
+    for (size_t i = 0; i < len; i++) frame[head + 4 + i] = payload[i] ^ mask[i % 4];
+    size_t total = head + 4 + len;
+    return write(c->fd, frame, total) == (ssize_t)total ? 0 : -1;
+}
+
+static int centrifugo_subscribe(Client *c) {
+    char commands[300];
+    int n = snprintf(commands, sizeof commands, "{\"id\":1,\"connect\":{}}\n{\"id\":2,\"subscribe\":{\"channel\":\"%s\"}}",
+                     centrifugo_channel);
+    return send_text(c, commands, n);
+}
+
+/* One text frame of Centrifugo replies: answer pings, refuse errors, count the rest. 0, or -1 once dropped. */
+static int on_centrifugo_frame(int index, const char *data, size_t len, double now) {
+    Client *c = &clients[index];
+    for (const char *line = data, *end = data + len; line < end;) {
+        const char *newline = memchr(line, '\n', end - line);
+        size_t n = (newline ? newline : end) - line;
+        if (n == 2 && !memcmp(line, "{}", 2)) {
+            if (send_text(c, "{}", 2) < 0) {
+                snprintf(c->closed_reason, sizeof c->closed_reason, "pong write failed");
+                drop(index, 0);
+                return -1;
+            }
+        } else if (n > 6 && !memcmp(line, "{\"id\":", 6) && find(line, n, "\"error\":")) {
+            snprintf(c->closed_reason, sizeof c->closed_reason, "refused: %.*s", (int)(n < 50 ? n : 50), line);
+            drop(index, 0);
+            return -1;
+        } else if (n) {
+            on_text(c, line, n, now);
+        }
+        line += n + 1;
+    }
+    return 0;
+}
+
 /* Parse complete frames from data; return bytes consumed, or -1 once the client has closed. */
 static long parse_frames(int index, const char *data, size_t size, double now) {
     Client *c = &clients[index];
@@ -336,7 +402,9 @@ static long parse_frames(int index, const char *data, size_t size, double now) {
             start = position + 10;
         }
         if (size < start + length) break;
-        if (opcode == 1) {
+        if (opcode == 1 && centrifugo_channel) {
+            if (on_centrifugo_frame(index, data + start, length, now) < 0) return -1;
+        } else if (opcode == 1) {
             on_text(c, data + start, length, now);
         } else if (opcode == 8) {
             const unsigned char *p = (const unsigned char *)data + start;
@@ -382,6 +450,11 @@ static void on_readable(int index, char *buffer) {
         position = end + 4 - data;
         c->state = OPEN;
         c->attempt = 0;
+        if (centrifugo_channel && centrifugo_subscribe(c) < 0) {
+            snprintf(c->closed_reason, sizeof c->closed_reason, "subscribe write failed");
+            drop(index, 0);
+            return;
+        }
     }
     long used = parse_frames(index, data + position, size - position, now);
     if (used < 0) return;
@@ -441,6 +514,32 @@ static void add_bin(Bin **bins, size_t *len, size_t *cap, long bucket) {
     (*bins)[(*len)++] = (Bin){bucket, 1};
 }
 
+/* A histogram of 0.1 ms buckets, dense up to 60 s so that millions of samples (10,000 clients × 600 events) add
+ * in constant time; slower samples go to a list of bins. */
+#define DENSE_BUCKETS 600000
+typedef struct { long *n; size_t len; Bin *slow; size_t slow_len, slow_cap; } Histogram;
+static void histogram_add(Histogram *h, long bucket) {
+    if (bucket >= DENSE_BUCKETS) {
+        add_bin(&h->slow, &h->slow_len, &h->slow_cap, bucket);
+        return;
+    }
+    if ((size_t)bucket >= h->len) {
+        size_t old = h->len;
+        h->n = grow(h->n, &h->len, bucket + 1, sizeof(long));
+        memset(h->n + old, 0, (h->len - old) * sizeof(long));
+    }
+    h->n[bucket]++;
+}
+static void emit_histogram(const Histogram *h) {
+    int first = 1;
+    for (size_t b = 0; b < h->len; b++)
+        if (h->n[b]) { emit("%s\"%zu\":%ld", first ? "" : ",", b, h->n[b]); first = 0; }
+    for (size_t i = 0; i < h->slow_len; i++) {
+        emit("%s\"%ld\":%ld", first ? "" : ",", h->slow[i].bucket, h->slow[i].n);
+        first = 0;
+    }
+}
+
 static void emit_closes(void);
 
 /* The answer of bench/e2e/readers.py's report() to the accepted posts in `line` ({"SEQ": sent_at, ...}). */
@@ -463,7 +562,7 @@ static void e2e_report(char *line) {
     for (long i = 0; i <= max_seq; i++) post_index[i] = direct_index[i] = -1;
     for (size_t i = 0; i < n_sent; i++)
         (seqs[i] >= DIRECT_BASE ? direct_index : post_index)[seqs[i] % DIRECT_BASE] = (long)i;
-    Bin *pipeline = NULL, *direct = NULL; size_t pl = 0, pc = 0, dl = 0, dc = 0;
+    Histogram pipeline = {0}, direct = {0};
     long repeats = 0, frames = 0; double last_arrival = 0;
     emit("{\"clients\":%d,\"missed\":[", count);
     for (int i = 0; i < count; i++) {
@@ -486,14 +585,14 @@ static void e2e_report(char *line) {
             if (slot < 0) continue;
             got++;
             long bucket = bucket_of(c->arrivals[k].at - sent[slot]);
-            if (is_direct) add_bin(&direct, &dl, &dc, bucket); else add_bin(&pipeline, &pl, &pc, bucket);
+            histogram_add(is_direct ? &direct : &pipeline, bucket);
         }
         emit("%s%ld", i ? "," : "", (long)n_sent - got);
     }
     emit("],\"histogram\":{");
-    for (size_t i = 0; i < pl; i++) emit("%s\"%ld\":%ld", i ? "," : "", pipeline[i].bucket, pipeline[i].n);
+    emit_histogram(&pipeline);
     emit("},\"direct_histogram\":{");
-    for (size_t i = 0; i < dl; i++) emit("%s\"%ld\":%ld", i ? "," : "", direct[i].bucket, direct[i].n);
+    emit_histogram(&direct);
     emit("},\"repeats\":%ld,\"frames\":%ld,\"last_arrival\":%.6f,", repeats, frames, last_arrival);
     emit_closes();
     emit("}");
@@ -595,10 +694,13 @@ int main(int argc, char **argv) {
         else if (!strcmp(a, "--backoff-base")) backoff_base_s = atof(v);
         else if (!strcmp(a, "--backoff-cap")) backoff_cap_s = atof(v);
         else if (!strcmp(a, "--tag")) tag = v;
+        else if (!strcmp(a, "--centrifugo")) centrifugo_channel = v;
         else { fprintf(stderr, "unknown option %s\n", a); return 2; }
         i++;
     }
     if (!port || count <= 0) die("--port and --count are required");
+    if (centrifugo_channel && (resume_mode || events_mode)) die("--centrifugo works without --resume and --events");
+    if (centrifugo_channel && strlen(centrifugo_channel) > 200) die("--centrifugo: channel name too long");
     if (tag) snprintf(marker, sizeof marker, " %s ", tag);
     parse_sources(source_list);
     srand((unsigned)(getpid() ^ (unsigned)(monotonic_now() * 1e6)));

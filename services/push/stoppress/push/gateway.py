@@ -111,7 +111,9 @@ class Gateway:
         await self.history.start()
         feeding = asyncio.create_task(self.feeds.run(), name="feeds")
         feeding.add_done_callback(self._on_task_done)
-        self._tasks = [feeding]
+        writing = asyncio.create_task(self.hub.run(), name="fan-out")
+        writing.add_done_callback(self._on_task_done)
+        self._tasks = [feeding, writing]
         loaded = asyncio.create_task(self.feeds.ready.wait())
         await asyncio.wait([loaded, feeding], return_when=asyncio.FIRST_COMPLETED)
         if not loaded.done():

@@ -93,12 +93,14 @@ class Instruments:
         )
         self.e2e_latency = Histogram(
             "stoppress_push_e2e_latency_seconds",
-            "From ingest receipt (event.ingested_at) to written to every socket, events a headline caused (s)",
+            "From ingest receipt (event.ingested_at) to written to every socket, events a headline caused (s); "
+            "observed as the fan-out round that completed it ends",
             buckets=LATENCY_BUCKETS_S,
             registry=r,
         )
         self.fanout = Histogram(
-            "stoppress_push_fanout_seconds", "Time to write one event to every connection (s)",
+            "stoppress_push_fanout_seconds",
+            "Time spent writing one fan-out round: every connection brought up to the newest event (s)",
             buckets=FANOUT_BUCKETS_S, registry=r,
         )
         self.ready = Gauge("stoppress_push_ready", "1 once the snapshot state is loaded", registry=r)

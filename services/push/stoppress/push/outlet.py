@@ -132,8 +132,8 @@ class Outlet:
         "address",
         "closed",
         "connection",
-        "live",
         "on_overflow",
+        "position",
         "queue",
         "subscription",
         "tally",
@@ -158,8 +158,9 @@ class Outlet:
         self.address = address
         self.on_overflow = on_overflow
         self.subscription: Filter | None = None
-        self.live = False
-        """Attached to the hub (receives live events)."""
+        self.position: int | None = None
+        """While attached to the hub (receiving live events): the number of the last event it was written
+        (:class:`~stoppress.push.backlog.Backlog`); ``None`` otherwise."""
         self.closed = False
         self.tally = tally
         connection.outlet = self
