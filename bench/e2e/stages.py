@@ -151,9 +151,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.e2e.stages", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--headlines", type=int, default=200, help="headlines measured (default 200)")
     parser.add_argument("--rate", type=float, default=4.0, help="headlines per second (default 4)")
+    parser.add_argument("--event-loop", choices=["uvloop", "asyncio"], default="uvloop",
+                        help="the services' STOPPRESS_EVENT_LOOP (default uvloop)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "e2e-stages.json",
                         help="where to write the JSON (default bench/results/e2e-stages.json)")
     arguments = parser.parse_args()
+    os.environ["STOPPRESS_EVENT_LOOP"] = arguments.event_loop  # the services started here inherit it
     rows = asyncio.run(measure(arguments))
     print(f"{'stage':42} {'n':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for row in rows:
@@ -161,7 +164,8 @@ def main() -> None:
         print(f"{row['stage']:42} {row['headlines']:>5} {cells}")
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()}
     document = {"command": "python -m bench.e2e.stages " + " ".join(sys.argv[1:]),
-                "settings": {"headlines": arguments.headlines, "rate": arguments.rate}, "machine": machine,
+                "settings": {"headlines": arguments.headlines, "rate": arguments.rate,
+                             "event_loop": arguments.event_loop}, "machine": machine,
                 "stages": rows}  # fmt: skip
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
