@@ -10,8 +10,12 @@ WebSocket reader, and a plain consumer of ``headlines.raw``, the ticker's
 desk topic and ``ticker.events``. For each headline it posts it records when
 the POST was sent and answered, the create time of the headline's record on
 each topic (stamped by the producer as it sent it; ms resolution), the desk's
-decision (the event's ``processed_at``), and when the consumer and the reader
-had the event. One reader, so the fan-out is not in these figures
+decision (the event's ``processed_at``), when the consumer had each record
+and when the reader had the event. A record's create time is when its
+producer's ``send`` took it, not when it left the process: the three "sent →
+plain consumer" rows compare one hop from each writer (ingest, the intake
+agent, the desk agent), so work a writer does after ``send`` and before it
+yields shows there. One reader, so the fan-out is not in these figures
 (``python -m bench.e2e`` has it). Prints p50/p90/p99 per stage and writes
 ``bench/results/e2e-stages.json``.
 """
@@ -49,6 +53,8 @@ STAGES = (
     ("desk topic → desk decision", "desk", "decided"),
     ("decision → event sent", "decided", "event"),
     ("event sent → plain consumer has it", "event", "consumed"),
+    ("raw sent (ingest) → plain consumer has it", "raw", "raw_consumed"),
+    ("desk record sent (intake) → plain consumer has it", "desk", "desk_consumed"),
     ("event sent → reader has it", "event", "read"),
     ("POST → reader has it", "post", "read"),
 )
@@ -83,6 +89,7 @@ async def _watch_topics(bootstrap: str, tag: str, moments: dict[str, dict[str, f
                 continue
             seen = moments.setdefault(text, {})
             seen[names[record.topic]] = record.timestamp / 1000
+            seen[f"{names[record.topic]}_consumed"] = now
             if record.topic == TICKER_EVENTS:
                 seen["consumed"] = now
                 seen["decided"] = datetime.fromisoformat(value["processed_at"]).timestamp()
