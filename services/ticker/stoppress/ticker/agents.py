@@ -215,10 +215,12 @@ class TickerAgents:
         except _RecordRefusedError as exc:
             await self._dead_letter(message, exc.reason, "ticker.desk")
         else:
-            for ticker_event in events:
-                await self._publish(ticker_event)
+            # The events last: the producer ships nothing before this agent yields, so work handed over
+            # after them (views, changelogs) would delay them on the wire.
             await self._publish_views(message.partition)
             await self._states[message.partition].flush()
+            for ticker_event in events:
+                await self._publish(ticker_event)
         self._handled(message)
 
     async def _command(self, message: Any) -> None:
