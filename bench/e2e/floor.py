@@ -37,7 +37,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aiokafka import AIOKafkaConsumer
@@ -50,6 +50,7 @@ from stoppress.cli.processes import free_ports
 from stoppress.cli.topics import create_topics
 from stoppress.push.frames import text_frame
 from stoppress.push.messages import event as event_message
+from stoppress.shared import eventloop
 from stoppress.shared.codec import encode
 from stoppress.shared.kafka import durable_producer, group_free_consumer
 from stoppress.shared.topics import TopicSpec
@@ -91,8 +92,7 @@ class _Reader(asyncio.Protocol):
         self._transport: asyncio.WriteTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.WriteTransport)
-        self._transport = transport
+        self._transport = cast(asyncio.WriteTransport, transport)  # uvloop's transports are not its subclasses
 
     def data_received(self, data: bytes) -> None:
         if self._transport is None or self._transport in self._live:
@@ -149,14 +149,20 @@ async def _child(*argv: str) -> asyncio.subprocess.Process:
     return process
 
 
-async def measure_hops(bootstrap: str, hops: int, clients: int, offsets: list[float], drain_s: float) -> dict[str, Any]:
-    """Latency from the write to each reader over ``hops`` topics: one event per offset (s from the start)."""
+async def measure_hops(bootstrap: str, hops: int, clients: int, offsets: list[float], drain_s: float,
+                       *, event_loop: eventloop.EventLoopKind = eventloop.DEFAULT_EVENT_LOOP) -> dict[str, Any]:
+    """Latency from the write to each reader over ``hops`` topics: one event per offset (s from the start).
+
+    The relays and the fan-out run on ``event_loop``, as the services do (``STOPPRESS_EVENT_LOOP``), so
+    the floor stays the least the same tools can do.
+    """
     run = uuid.uuid4().hex[:8]
     topics = [f"floor-{run}-{n}" for n in range(hops)]
     await create_topics(bootstrap, [TopicSpec(name, PARTITIONS) for name in topics])  # replicated as Stop Press's
     (port,) = free_ports(1)
-    children = [await _child("relay", bootstrap, source, sink) for source, sink in itertools.pairwise(topics)]
-    children.append(await _child("fan-out", bootstrap, topics[-1], str(port)))
+    children = [await _child("relay", bootstrap, source, sink, event_loop)
+                for source, sink in itertools.pairwise(topics)]  # fmt: skip
+    children.append(await _child("fan-out", bootstrap, topics[-1], str(port), event_loop))
     tag = f"floor{run}"
     readers = ReaderProcesses(f"ws://127.0.0.1:{port}/v1/ws", clients, 1, tag)
     try:
@@ -184,7 +190,8 @@ async def measure(arguments: argparse.Namespace) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="stoppress-bench-floor-") as folder:
         async with own_broker(Path(folder)) as bootstrap:
             offsets = post_offsets(arguments.duration, arguments.rate)
-            return [await measure_hops(bootstrap, hops, arguments.clients, offsets, arguments.drain)
+            return [await measure_hops(bootstrap, hops, arguments.clients, offsets, arguments.drain,
+                                       event_loop=arguments.event_loop)
                     for hops in arguments.hops]  # fmt: skip
 
 
@@ -207,6 +214,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--hops", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2, 3],
                         help="Kafka topics between writer and readers, comma-separated (default 1,2,3)")
     parser.add_argument("--drain", type=float, default=3.0, help="seconds to wait for late events (default 3)")
+    parser.add_argument("--event-loop", choices=["uvloop", "asyncio"], default=eventloop.DEFAULT_EVENT_LOOP,
+                        help="the relays' and fan-out's loop, as the services' STOPPRESS_EVENT_LOOP (default uvloop)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "e2e-floor.json",
                         help="where to write the JSON (default bench/results/e2e-floor.json)")
     return parser.parse_args(argv)
@@ -214,7 +223,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     if argv is None and len(sys.argv) > 1 and sys.argv[1] in ("relay", "fan-out"):
-        role, bootstrap, source, target = sys.argv[1:5]
+        role, bootstrap, source, target, kind = sys.argv[1:6]
+        eventloop.install("asyncio" if kind == "asyncio" else "uvloop")
         asyncio.run(relay(bootstrap, source, target) if role == "relay" else fan_out(bootstrap, source, int(target)))
         return
     arguments = parse(argv)
@@ -222,7 +232,8 @@ def main(argv: list[str] | None = None) -> None:
     print(table(rows, arguments.clients, arguments.rate))
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()}
     document = {"command": "python -m bench.e2e.floor " + " ".join(sys.argv[1:] if argv is None else argv),
-                "settings": {"clients": arguments.clients, "rate": arguments.rate, "duration": arguments.duration},
+                "settings": {"clients": arguments.clients, "rate": arguments.rate, "duration": arguments.duration,
+                             "event_loop": arguments.event_loop},
                 "machine": machine, "rows": rows}  # fmt: skip
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))

@@ -12,6 +12,8 @@ from bench.e2e.stats import merge, percentile_ms, rss_trend
 GOAL_P50_MS = 10.0
 GOAL_P99_MS = 50.0
 """The push gateway's end-to-end goal (issue 5): POST to client receipt at 2 events/s with 1,000 clients."""
+GOAL_FLOOR_RATIO_P50 = 1.2
+"""Issue 15: the e2e p50 at most this many times the floor's p50 measured in the same run."""
 FLAT_GROWTH = 1.10
 """The soak's memory is flat if the last minute's median RSS is within 10 % of the first settled minute's."""
 
@@ -57,6 +59,7 @@ def figures(
         "gateway_only_latency_ms": {f"p{q}": percentile_ms(direct, q) for q in (50, 95, 99)}
         | {"max": percentile_ms(direct, 100), "samples": sum(direct.values())},
         "floor_latency_ms": dict(floor) if floor is not None else None,
+        "floor_ratio": _ratios(histogram, floor),
         "delivered_frames_per_s": frames / (last_arrival - first_sent) if last_arrival > first_sent else 0.0,
         "frames": frames,
         "missed_events": sum(missed),
@@ -109,6 +112,7 @@ def table(result: Mapping[str, Any], settings: Mapping[str, Any]) -> str:
         ("gateway only", f"Kafka write → reader: p50 {_ms(only['p50'])}, p95 {_ms(only['p95'])}, "
                          f"p99 {_ms(only['p99'])}"),
         ("floor", _floor(result["floor_latency_ms"])),
+        ("e2e / floor", _ratio_text(result.get("floor_ratio"), latency["p99"])),
         ("stage means", f"receipt→ticker decision {_ms(result['stage_means_ms']['receipt_to_ticker_decision'])}, "
                         f"receipt→gateway write {_ms(result['stage_means_ms']['receipt_to_gateway_write'])}"),
         ("delivered frames/s", f"{result['delivered_frames_per_s']:,.0f}"),
@@ -131,6 +135,26 @@ def _ms(value: float | None) -> str:
 
 def _mib(value: float) -> float:
     return value / 2**20
+
+
+def _ratios(histogram: Mapping[int, int], floor: Mapping[str, Any] | None) -> dict[str, float] | None:
+    """e2e latency over the floor's, per quantile (p50, p95, p99), when the floor ran and has figures."""
+    if floor is None:
+        return None
+    ratios = {}
+    for name, q in (("p50", 50), ("p95", 95), ("p99", 99)):
+        mine, theirs = percentile_ms(histogram, q), floor.get(name)
+        if mine is not None and theirs:
+            ratios[name] = round(mine / theirs, 3)
+    return ratios or None
+
+
+def _ratio_text(ratios: Mapping[str, float] | None, p99_ms: float | None) -> str:
+    if not ratios or "p50" not in ratios:
+        return "not measured"
+    met = ratios["p50"] <= GOAL_FLOOR_RATIO_P50 and p99_ms is not None and p99_ms <= GOAL_P99_MS
+    return (f"p50 ×{ratios['p50']:.2f} (goal ≤ ×{GOAL_FLOOR_RATIO_P50:g}), p99 ×{ratios.get('p99', 0):.2f}; "
+            f"p99 {_ms(p99_ms)} (goal ≤ {GOAL_P99_MS:g} ms): issue 15 {'met' if met else 'not met'} in this run")
 
 
 def _floor(floor: Mapping[str, Any] | None) -> str:

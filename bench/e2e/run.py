@@ -62,6 +62,7 @@ from bench.e2e.procs import ROOT, ReaderProcesses, own_stack
 from bench.e2e.report import failures, figures, table
 from bench.e2e.schedule import post_offsets
 from bench.e2e.stats import mean_ms_between
+from stoppress.shared import eventloop
 
 RESULTS = ROOT / "bench" / "results"
 WARMUP_POSTS = 3
@@ -110,6 +111,7 @@ async def target(arguments: argparse.Namespace) -> AsyncIterator[Target]:
         yield Target(arguments.ingest_url, arguments.ws_url, key, arguments.push_pid, arguments.ticker_url,
                      arguments.bootstrap)
         return
+    os.environ["STOPPRESS_EVENT_LOOP"] = arguments.event_loop  # the services started here inherit it
     push_env = {"STOPPRESS_PUSH_RING_SIZE": str(arguments.ring_size)} if arguments.ring_size else None
     async with own_stack(arguments.bootstrap, push_env, arguments.brokers) as stack:
         config = stack.config
@@ -161,7 +163,8 @@ async def measure(arguments: argparse.Namespace) -> dict[str, Any]:
         floor = None
         if arguments.floor and stack.bootstrap:
             floor = await measure_hops(stack.bootstrap, FLOOR_HOPS, arguments.clients,
-                                       post_offsets(min(30.0, arguments.duration), arguments.rate), arguments.drain)
+                                       post_offsets(min(30.0, arguments.duration), arguments.rate), arguments.drain,
+                                       event_loop=arguments.event_loop)
             floor = floor["latency_ms"] | {"hops": FLOOR_HOPS, "missed_events": floor["missed_events"]}
     stages = {stage: mean_ms_between(before.get(service, ""), after.get(service, ""), histogram)
               for stage, (service, histogram) in STAGES.items()}  # fmt: skip
@@ -194,6 +197,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="skip the floor (the same readers behind three plain aiokafka hops; see bench.e2e.floor)")
     parser.add_argument("--brokers", type=int, default=1,
                         help="Kafka nodes to start (1, or 3 for a replicated cluster; default 1)")
+    parser.add_argument("--event-loop", choices=["uvloop", "asyncio"], default=eventloop.DEFAULT_EVENT_LOOP,
+                        help="STOPPRESS_EVENT_LOOP of the services started here, and the floor's loop (default uvloop)")
     parser.add_argument("--bootstrap", help="start the stack on this broker instead of a new one")
     parser.add_argument("--ingest-url", help="measure a running stack: ingest's base URL")
     parser.add_argument("--ws-url", help="measure a running stack: the gateway's /v1/ws URL")
@@ -216,14 +221,16 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parse(argv)
     settings = {name: getattr(arguments, name) for name in ("clients", "rate", "duration", "burst_size", "burst_every",
                                                            "processes", "readers", "retract_after", "ring_size",
-                                                           "warmup", "soak", "brokers")}  # fmt: skip
+                                                           "warmup", "soak", "brokers", "event_loop")}  # fmt: skip
+    load_at_start = os.getloadavg()
     result = asyncio.run(measure(arguments))
     problems = failures(result, arguments.soak)
     print(table(result, settings))
     print("verdict: " + ("; ".join(problems) if problems else "every reader got every event once, no errors"))
     output = arguments.output or RESULTS / ("e2e-soak.json" if arguments.soak else "e2e.json")
     output.parent.mkdir(parents=True, exist_ok=True)
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()}
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_start": load_at_start,
+               "load_average_at_end": os.getloadavg()}  # fmt: skip
     document = {"command": "python -m bench.e2e " + " ".join(sys.argv[1:] if argv is None else argv),
                 "settings": settings, "machine": machine, "result": result, "failures": problems}  # fmt: skip
     output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))

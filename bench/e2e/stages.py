@@ -10,8 +10,12 @@ WebSocket reader, and a plain consumer of ``headlines.raw``, the ticker's
 desk topic and ``ticker.events``. For each headline it posts it records when
 the POST was sent and answered, the create time of the headline's record on
 each topic (stamped by the producer as it sent it; ms resolution), the desk's
-decision (the event's ``processed_at``), and when the consumer and the reader
-had the event. One reader, so the fan-out is not in these figures
+decision (the event's ``processed_at``), when the consumer had each record
+and when the reader had the event. A record's create time is when its
+producer's ``send`` took it, not when it left the process: the three "sent →
+plain consumer" rows compare one hop from each writer (ingest, the intake
+agent, the desk agent), so work a writer does after ``send`` and before it
+yields shows there. One reader, so the fan-out is not in these figures
 (``python -m bench.e2e`` has it). Prints p50/p90/p99 per stage and writes
 ``bench/results/e2e-stages.json``.
 """
@@ -49,6 +53,8 @@ STAGES = (
     ("desk topic → desk decision", "desk", "decided"),
     ("decision → event sent", "decided", "event"),
     ("event sent → plain consumer has it", "event", "consumed"),
+    ("raw sent (ingest) → plain consumer has it", "raw", "raw_consumed"),
+    ("desk record sent (intake) → plain consumer has it", "desk", "desk_consumed"),
     ("event sent → reader has it", "event", "read"),
     ("POST → reader has it", "post", "read"),
 )
@@ -84,6 +90,7 @@ async def _watch_topics(bootstrap: str, tag: str, moments: dict[str, dict[str, f
                     continue
                 seen = moments.setdefault(text, {})
                 seen[names[record.topic]] = record.timestamp / 1000
+                seen[f"{names[record.topic]}_consumed"] = now
                 if record.topic == TICKER_EVENTS:
                     seen["consumed"] = now
                     seen["decided"] = datetime.fromisoformat(value["processed_at"]).timestamp()
@@ -152,9 +159,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.e2e.stages", description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--headlines", type=int, default=200, help="headlines measured (default 200)")
     parser.add_argument("--rate", type=float, default=4.0, help="headlines per second (default 4)")
+    parser.add_argument("--event-loop", choices=["uvloop", "asyncio"], default="uvloop",
+                        help="the services' STOPPRESS_EVENT_LOOP (default uvloop)")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "e2e-stages.json",
                         help="where to write the JSON (default bench/results/e2e-stages.json)")
     arguments = parser.parse_args()
+    os.environ["STOPPRESS_EVENT_LOOP"] = arguments.event_loop  # the services started here inherit it
     rows = asyncio.run(measure(arguments))
     print(f"{'stage':42} {'n':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8}")
     for row in rows:
@@ -162,7 +172,8 @@ def main() -> None:
         print(f"{row['stage']:42} {row['headlines']:>5} {cells}")
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average_at_end": os.getloadavg()}
     document = {"command": "python -m bench.e2e.stages " + " ".join(sys.argv[1:]),
-                "settings": {"headlines": arguments.headlines, "rate": arguments.rate}, "machine": machine,
+                "settings": {"headlines": arguments.headlines, "rate": arguments.rate,
+                             "event_loop": arguments.event_loop}, "machine": machine,
                 "stages": rows}  # fmt: skip
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stoppress.shared.eventloop import DEFAULT_EVENT_LOOP, EventLoopKind
+
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 
 
@@ -34,3 +36,8 @@ class ServiceSettings(BaseSettings):
         description="'text' for a terminal, 'json' for production log shipping",
     )
     log_level: str = Field("INFO", validation_alias=AliasChoices("log_level", "STOPPRESS_LOG_LEVEL"))
+    event_loop: EventLoopKind = Field(
+        DEFAULT_EVENT_LOOP,
+        validation_alias=AliasChoices("event_loop", "STOPPRESS_EVENT_LOOP"),
+        description="'uvloop' (default) or 'asyncio': the event loop the service runs on (stoppress.shared.eventloop)",
+    )

@@ -8,7 +8,7 @@ import sys
 from stoppress.desk.editors import EditorsConfigError
 from stoppress.desk.service import run_until_signalled
 from stoppress.desk.settings import DeskSettings
-from stoppress.shared import collector
+from stoppress.shared import collector, eventloop
 from stoppress.shared.logs import configure_logging
 
 
@@ -17,6 +17,7 @@ def main() -> None:
     settings = DeskSettings()
     configure_logging(settings.log_format, settings.log_level)
     collector.tune()
+    eventloop.install(settings.event_loop)
     try:
         asyncio.run(run_until_signalled(settings))
     except EditorsConfigError as exc:

@@ -8,7 +8,7 @@ import sys
 from stoppress.ingest.service import run_until_signalled
 from stoppress.ingest.settings import IngestSettings
 from stoppress.ingest.sources import SourcesConfigError
-from stoppress.shared import collector
+from stoppress.shared import collector, eventloop
 from stoppress.shared.logs import configure_logging
 
 
@@ -17,6 +17,7 @@ def main() -> None:
     settings = IngestSettings()
     configure_logging(settings.log_format, settings.log_level)
     collector.tune()
+    eventloop.install(settings.event_loop)
     try:
         asyncio.run(run_until_signalled(settings))
     except SourcesConfigError as exc:

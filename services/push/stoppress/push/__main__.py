@@ -11,7 +11,7 @@ import sys
 
 from stoppress.push.gateway import Gateway
 from stoppress.push.settings import PushSettings
-from stoppress.shared import collector
+from stoppress.shared import collector, eventloop
 from stoppress.shared.logs import configure_logging
 
 log = logging.getLogger("stoppress.push")
@@ -78,6 +78,7 @@ def main() -> None:
     collector.tune()
     if settings.workers > 1:
         sys.exit(supervise(settings))
+    eventloop.install(settings.event_loop)
     sys.exit(asyncio.run(run(settings)))
 
 

@@ -96,7 +96,7 @@ class Desks:
         self._states.clear()
 
     async def take(self, records: list[Any]) -> None:
-        """Handle a batch of desk-topic records in order, publishing the events of each and then its state;
+        """Handle a batch of desk-topic records in order, publishing the state of each and then its events;
         then, once per desk, publish what editors see of the stories that changed."""
         for message in records:
             await self._take_record(message)
@@ -136,9 +136,11 @@ class Desks:
                 self._forget_desk(message.partition)
             await self._dead_letter(message, exc.reason, "ticker.desk")
         else:
+            # The state before the events, which go out last (measured faster at p99, docs/benchmarks.md);
+            # not a matter of safety: recovery re-publishes events the state records but ticker.events lacks.
+            await state.flush()
             for ticker_event in events:
                 await self._publish(ticker_event)
-            await state.flush()
         self._handled(message)
 
     async def _command(self, message: Any) -> None:

@@ -7,7 +7,7 @@ import logging
 
 import faust
 
-from stoppress.shared import collector
+from stoppress.shared import collector, eventloop
 from stoppress.shared.replication import Replication
 from stoppress.ticker.agents import TickerAgents
 from stoppress.ticker.app import create_app
@@ -81,6 +81,7 @@ async def _freeze_startup() -> None:
 def run_worker(settings: TickerSettings) -> None:
     """Run one worker in this process until SIGTERM/SIGINT; faust stops it cleanly (commits, closes)."""
     collector.tune()
+    eventloop.install(settings.event_loop)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
