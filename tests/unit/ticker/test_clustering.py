@@ -198,7 +198,8 @@ def _match_story_by_story(index: StoryIndex, sig: Signature, now: datetime) -> s
         for term, weight in weights.items():
             if term in story.mass:
                 shared += weight * story.mass[term]
-        ratio = shared / (story.members * norm) / (0.05 + 0.15 / story.members)
+        bar = index.settled_threshold + (index.single_threshold - index.settled_threshold) / story.members
+        ratio = shared / (story.members * norm) / bar
         if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
             best = (ratio, story_id)
     return best[1] if best is not None else None

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import orjson
+from dataclasses import replace
 
-from stoppress.ticker.members import Member, distinct_sources
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stoppress.ticker.members import Member, distinct_sources, standings_of
 from stoppress.ticker.story import Shown, Story, member_key, story_id_for, story_key, story_of_key
 from tests.unit.ticker.builders import member, ts
 
@@ -71,3 +75,29 @@ def test_recent_members_are_read_from_the_end_up_to_a_limit() -> None:
 def test_distinct_sources_count_each_source_once_with_its_highest_authority() -> None:
     members = [member("reuters", item="1", authority=0.8), member("reuters", item="2", authority=0.9)]
     assert distinct_sources([*members, member("ap", authority=0.5)]) == {"reuters": 0.9, "ap": 0.5}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["reuters", "ap", "afp"]),
+            st.integers(0, 5),
+            st.integers(1, 9),
+            st.sampled_from([0.2, 0.5, 0.9]),
+            st.integers(0, 3),
+            st.sampled_from(["usable", "usable", "withheld", "canceled"]),
+        ),
+        max_size=25,
+    )
+)
+def test_standings_kept_as_members_come_are_those_of_all_the_members(
+    arrivals: list[tuple[str, int, int, float, int, str]],
+) -> None:
+    """New items update their source's standing from it alone; new versions re-read the source's items."""
+    story = Story("st-1", desk="en", first_seen=ts(0))
+    for source, item, urgency, authority, joined, status in arrivals:
+        arrived = member(source, str(item), urgency=urgency, authority=authority, joined=joined, status=status)
+        arrived = replace(arrived, source_name=f"{source} {item}", category=f"c{item}", region=f"r{item}")
+        previous = story.members.get(arrived.item_id)
+        story.put(arrived if previous is None else replace(arrived, joined_at=previous.joined_at))
+        assert story.standings == standings_of(story.members.values())

@@ -14,7 +14,8 @@ fetching a partition (:mod:`stoppress.ticker.continuity`). ``intake`` and
 ``desk`` take their records in batches while a backlog drains, and one at a
 time when the worker keeps up (:mod:`stoppress.ticker.batching`); intake
 writes the headlines of one desk in a batch as one record
-(:mod:`stoppress.ticker.bundles`).
+(:mod:`stoppress.ticker.bundles`), and leaves the headlines it validated for
+the desk to take (:mod:`stoppress.ticker.validated`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from stoppress.ticker.published import EventLog
 from stoppress.ticker.tables import TickerTables
 from stoppress.ticker.telemetry import TickerMetrics
 from stoppress.ticker.topics import COMMAND_KIND, RECORD_KIND, TickerTopics
+from stoppress.ticker.validated import ValidatedRecords
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +78,10 @@ class TickerAgents:
         self._metrics = metrics
         self._continuity: Continuity[TP] = Continuity()
         self._stalls: StallWatch[TP] = StallWatch(stall_after_s)
+        self._validated = ValidatedRecords()
         self._desks = Desks(
             topics, tables, authority=authority, policy=policy, metrics=metrics, published=published,
-            send=self._send_to, dead_letter=self._dead_letter, handled=self._handled,
+            send=self._send_to, dead_letter=self._dead_letter, handled=self._handled, validated=self._validated,
         )  # fmt: skip
         self.next_offsets: dict[tuple[str, int], int] = {}
         """(topic, partition) → offset after the last record handled, for the lag gauge."""
@@ -171,25 +174,24 @@ class TickerAgents:
             bundler = Bundler(self._bundle_max_bytes)
             for event in batch:
                 for message in await self._with_skipped(event.message):
-                    desk = await self._take_in(message)
-                    if desk is not None:
-                        bundler.add(desk, message.value)
-            for key, value, headers in bundler.records():
-                await self._send(self._topics.desk, key, value, headers=headers)
+                    headline = await self._take_in(message)
+                    if headline is not None:
+                        bundler.add(desk_key(headline.language), message.value, headline)
+            for record in bundler.records():
+                self._validated.remember(record.value, record.headlines)
+                await self._send(self._topics.desk, record.key, record.value, headers=record.headers)
 
         await self._in_batches(stream, take)
 
-    async def _take_in(self, message: Any) -> str | None:
-        """The desk of a valid headline; ``None`` for an invalid one, which goes to the DLQ."""
+    async def _take_in(self, message: Any) -> Headline | None:
+        """A valid headline; ``None`` for an invalid one, which goes to the DLQ."""
         try:
-            headline = decode(message.value, Headline)
+            headline: Headline | None = decode(message.value, Headline)
         except DecodeError as exc:
             await self._dead_letter(message, exc.reason, "ticker.intake")
-            desk = None
-        else:
-            desk = desk_key(headline.language)
+            headline = None
         self._handled(message)
-        return desk
+        return headline
 
     async def commands(self, stream: faust.StreamT[bytes]) -> None:
         """Validate ``desk.commands`` records and forward them into their story's desk partition."""

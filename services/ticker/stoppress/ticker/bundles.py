@@ -14,21 +14,24 @@ so a worker that keeps up writes what it always wrote.
 The desk handles a bundle's headlines one by one, exactly as if each had
 been a record, except that they share the bundle's offset as their position
 in the input (:meth:`stoppress.ticker.desk.Desk.unconfirmed` works per
-record, so after a crash a bundle is replayed whole).
+record, so after a crash a bundle is replayed whole). Intake hands out each
+record with the headlines it validated for it, which spares the desk of the
+same worker validating them again (:mod:`stoppress.ticker.validated`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from stoppress.shared.codec import DecodeError
+from stoppress.shared.models import Headline
 from stoppress.ticker.topics import BUNDLE_KIND, RECORD_KIND
 
-__all__ = ["MAX_BUNDLE_BYTES", "BundledHeadline", "Bundler", "unbundle"]
+__all__ = ["MAX_BUNDLE_BYTES", "BundledHeadline", "Bundler", "DeskRecord", "unbundle"]
 
 MAX_BUNDLE_BYTES = 256 * 1024
 """Largest bundle value (bytes), well under Kafka's 1 MB record limit; a longer run of headlines makes several."""
@@ -36,32 +39,43 @@ MAX_BUNDLE_BYTES = 256 * 1024
 Headers = list[tuple[str, bytes]]
 
 
+class DeskRecord(NamedTuple):
+    """A desk-topic record to send, with the headlines it carries as intake validated them."""
+
+    key: bytes
+    value: bytes
+    headers: Headers | None
+    headlines: list[Headline]
+
+
 class Bundler:
     """Collects the valid headlines of a batch by desk, and hands out the desk-topic records for them."""
 
     def __init__(self, max_bytes: int = MAX_BUNDLE_BYTES) -> None:
         self._max_bytes = max_bytes
-        self._runs: dict[str, list[list[bytes]]] = {}
+        self._runs: dict[str, list[list[tuple[bytes, Headline]]]] = {}
         self._sizes: dict[str, int] = {}
 
-    def add(self, desk: str, value: bytes) -> None:
-        """One headline (its JSON, already validated) for ``desk``."""
+    def add(self, desk: str, value: bytes, headline: Headline) -> None:
+        """One headline for ``desk``: its JSON, and ``headline`` validated from it."""
         runs = self._runs.setdefault(desk, [[]])
         size = self._sizes.get(desk, 0)
         if runs[-1] and size + len(value) + 1 > self._max_bytes:
             runs.append([])
             size = 0
-        runs[-1].append(value)
+        runs[-1].append((value, headline))
         self._sizes[desk] = size + len(value) + 1
 
-    def records(self) -> Iterator[tuple[bytes, bytes, Headers | None]]:
-        """(key, value, headers) of each record to send: a headline alone as itself, several as a bundle."""
+    def records(self) -> Iterator[DeskRecord]:
+        """Each record to send: a headline alone as itself, several as a bundle."""
         for desk, runs in self._runs.items():
             for run in runs:
+                headlines = [headline for _, headline in run]
                 if len(run) == 1:
-                    yield desk.encode(), run[0], None
+                    yield DeskRecord(desk.encode(), run[0][0], None, headlines)
                 else:
-                    yield desk.encode(), b"[" + b",".join(run) + b"]", [(RECORD_KIND, BUNDLE_KIND)]
+                    value = b"[" + b",".join(value for value, _ in run) + b"]"
+                    yield DeskRecord(desk.encode(), value, [(RECORD_KIND, BUNDLE_KIND)], headlines)
 
 
 @dataclass(frozen=True)
@@ -74,6 +88,9 @@ class BundledHeadline:
     offset: int
     item: object
     """The headline's JSON, parsed but not validated."""
+    validated: Headline | None = None
+    """The headline as this worker's intake validated it from the same JSON, if it wrote the bundle
+    (:mod:`stoppress.ticker.validated`)."""
     headers: None = None
 
     @property
@@ -82,8 +99,11 @@ class BundledHeadline:
         return orjson.dumps(self.item)
 
 
-def unbundle(record: Any) -> list[BundledHeadline]:
-    """The headlines of a bundle record, in order; :class:`DecodeError` if its value is not a JSON array."""
+def unbundle(record: Any, validated: Sequence[Headline] | None = None) -> list[BundledHeadline]:
+    """The headlines of a bundle record, in order; :class:`DecodeError` if its value is not a JSON array.
+
+    ``validated``: the headlines intake validated for a record of this value, if this worker wrote it.
+    """
     if record.value is None:
         raise DecodeError("bundle has no value")
     try:
@@ -92,4 +112,8 @@ def unbundle(record: Any) -> list[BundledHeadline]:
         raise DecodeError(f"bundle is not valid JSON: {exc}") from None
     if not isinstance(items, list):
         raise DecodeError(f"bundle is not a JSON array but {type(items).__name__}")
-    return [BundledHeadline(record.key, record.topic, record.partition, record.offset, item) for item in items]
+    known = [None] * len(items) if validated is None else validated
+    return [
+        BundledHeadline(record.key, record.topic, record.partition, record.offset, item, headline)
+        for item, headline in zip(items, known, strict=True)
+    ]

@@ -39,6 +39,7 @@ from stoppress.ticker.published import EventLog, earliest_read_time, not_yet_pub
 from stoppress.ticker.tables import PartitionState, TickerTables
 from stoppress.ticker.telemetry import TickerMetrics
 from stoppress.ticker.topics import BUNDLE_KIND, COMMAND_KIND, RECORD_KIND, TICK_KEY, TickerTopics
+from stoppress.ticker.validated import ValidatedRecords
 
 __all__ = ["READ_BACK_TIMEOUT_S", "Desks", "Send"]
 
@@ -77,6 +78,7 @@ class Desks:
         send: Send,
         dead_letter: Callable[[Any, str, str], Awaitable[None]],
         handled: Callable[[Any], None],
+        validated: ValidatedRecords,
     ) -> None:
         self._topics = topics
         self._tables = tables
@@ -87,6 +89,7 @@ class Desks:
         self._send_to = send
         self._dead_letter = dead_letter
         self._handled = handled
+        self._validated = validated
         self._desks: dict[int, Desk] = {}
         self._states: dict[int, PartitionState] = {}
 
@@ -109,7 +112,7 @@ class Desks:
             await self._take(message, message.offset)
             return
         try:
-            headlines = unbundle(message)
+            headlines = unbundle(message, self._validated.take(message.value))
         except DecodeError as exc:
             await self._dead_letter(message, exc.reason, "ticker.desk")
             self._handled(message)
@@ -187,10 +190,7 @@ class Desks:
 
     def _handle(self, message: Any) -> list[TickerEvent]:
         try:
-            if isinstance(message, BundledHeadline):
-                headline = validate(message.item, Headline)
-            else:
-                headline = decode(message.value, Headline)
+            headline = self._validated_headline(message)
         except DecodeError as exc:
             raise _RecordRefusedError(exc.reason) from None
         desk = self._desks[message.partition]
@@ -203,6 +203,13 @@ class Desks:
         finished = time.perf_counter()
         self._metrics.observe_headline(finished - started, time.time() - headline.received_at.timestamp())
         return events
+
+    def _validated_headline(self, message: Any) -> Headline:
+        """The headline of a record or bundled headline, validated here unless this worker's intake did."""
+        if isinstance(message, BundledHeadline):
+            return validate(message.item, Headline) if message.validated is None else message.validated
+        known = self._validated.take(message.value)
+        return known[0] if known is not None and len(known) == 1 else decode(message.value, Headline)
 
     def _tick(self, message: Any) -> list[TickerEvent]:
         try:

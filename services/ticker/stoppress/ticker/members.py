@@ -18,7 +18,7 @@ from typing import Any
 from stoppress.shared.models import PubStatus
 from stoppress.ticker.clustering import Signature
 
-__all__ = ["Member", "Standing", "distinct_sources", "standing_of", "standings_of"]
+__all__ = ["Member", "Standing", "distinct_sources", "joined", "standing_of", "standings_of"]
 
 URGENT_MARK = 3
 """Items of this IPTC urgency or more urgent give level evidence (see :mod:`stoppress.ticker.levels`)."""
@@ -150,6 +150,34 @@ def standing_of(members: Iterable[Member]) -> Standing | None:
         category=latest.category,
         region=latest.region,
         urgent=tuple(sorted((m.urgency, m.urgent_since) for m in visible if m.urgency <= URGENT_MARK)),
+    )
+
+
+def joined(standing: Standing | None, member: Member) -> Standing | None:
+    """The standing of a source once ``member``, an item new to the story, joins its items that stand as ``standing``.
+
+    What :func:`standing_of` gives for all of them, from the standing alone: a
+    source with many items in a story is not read again at each new one.
+    """
+    if not member.visible:
+        return standing
+    if standing is None:
+        return standing_of((member,))
+    newer = (member.joined_at, member.item_id) > (standing.latest_joined, standing.latest_item)
+    urgent = standing.urgent
+    if member.urgency <= URGENT_MARK:
+        urgent = tuple(sorted((*urgent, (member.urgency, member.urgent_since))))
+    return Standing(
+        source=standing.source,
+        name=member.source_name if newer else standing.name,
+        authority=max(standing.authority, member.authority),
+        best_urgency=min(standing.best_urgency, member.urgency),
+        first_joined=min(standing.first_joined, member.joined_at),
+        latest_joined=member.joined_at if newer else standing.latest_joined,
+        latest_item=member.item_id if newer else standing.latest_item,
+        category=member.category if newer else standing.category,
+        region=member.region if newer else standing.region,
+        urgent=urgent,
     )
 
 

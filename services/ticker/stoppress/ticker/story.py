@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stoppress.ticker.lead import choose_lead, lead_rank
-from stoppress.ticker.members import Member, Standing, standing_of
+from stoppress.ticker.members import Member, Standing, joined, standing_of
 from stoppress.ticker.overrides import Overrides
 
 RECORD_VERSION = 1
@@ -120,10 +120,13 @@ class Story:
 
     def put(self, member: Member) -> None:
         """Add a member, or replace the member with the same item id; its source's standing follows."""
-        if member.item_id not in self.members:
-            self._by_source.setdefault(member.source, []).append(member.item_id)
+        new = member.item_id not in self.members
         self.members[member.item_id] = member
-        standing = standing_of(self.members[item] for item in self._by_source[member.source])
+        if new:
+            self._by_source.setdefault(member.source, []).append(member.item_id)
+            standing = joined(self.standings.get(member.source), member)
+        else:
+            standing = standing_of(self.members[item] for item in self._by_source[member.source])
         if standing is None:
             self.standings.pop(member.source, None)
         else:
