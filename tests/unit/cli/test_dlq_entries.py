@@ -67,6 +67,14 @@ def test_printable_escapes_controls_and_bidi_marks_and_never_cuts_an_escape() ->
     assert printable("plain text, café, 東京", 40) == "plain text, café, 東京"
     assert printable("abc\x1bdef", 6) == "abc…"
     assert printable("abcdefgh", 5) == "abcd…"
+    assert printable("tag\U000e0020space, news 🗞") == "tag\\U000e0020space, news 🗞"  # hypothesis found the tag
+
+
+@given(text=st.text())
+def test_json_line_round_trips_any_text_safely(text: str) -> None:
+    line = json_line({"value": text})
+    assert is_safe(line)
+    assert orjson.loads(line)["value"] == text
 
 
 @given(value=st.binary(max_size=600), limit=st.integers(1, 80))
@@ -122,7 +130,7 @@ def test_json_line_has_everything_and_binary_as_base64() -> None:
 
 
 def test_json_line_round_trips_text_and_escapes_what_json_leaves_raw() -> None:
-    value = "Bell \x07, DEL \x7f, CSI \x9b, RLO \u202e, 東京".encode()
+    value = "Bell \x07, DEL \x7f, CSI \x9b, RLO \u202e, tag \U000e0041, 東京 🗞".encode()
     line = json_line(entry_record(entry(6, value)))
     assert is_safe(line)
     assert orjson.loads(line)["value"] == value.decode()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,10 +31,12 @@ REASON_CHARS = 80
 PREVIEW_CHARS = 60
 """How much of the value ``list`` prints (characters, after escaping)."""
 
-_UNSAFE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
-)
-"""Characters a terminal acts on or hides: C0/C1 controls, DEL, bidi overrides, zero-width and other format marks."""
+_HAZARDS = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Cn"})
+"""Unicode categories of the characters a terminal acts on, hides or cannot print: C0/C1 controls and DEL, format
+marks (bidi overrides, zero-width, tags), lone surrogates, line and paragraph separators, and unassigned code
+points (a newer Unicode may make them any of those)."""
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e]")
+"""Every character that can be a hazard (printable ASCII never is)."""
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _SHOWN_AS_FIELDS = frozenset({REASON_HEADER, ORIGIN_HEADER, STAGE_HEADER})
 
@@ -123,8 +126,9 @@ def replay_for(entry: DlqEntry) -> Replay:
 
 
 def printable(text: str, limit: int | None = None) -> str:
-    """``text`` safe for a terminal, on one line: every :data:`_UNSAFE` character as an escape (``\\n``,
-    ``\\x1b``, ``\\u202e``); longer than ``limit`` characters, cut to ``limit`` with ``…`` (never inside an escape).
+    """``text`` safe for a terminal, on one line: every character of the :data:`_HAZARDS` categories as an
+    escape (``\\n``, ``\\x1b``, ``\\u202e``, ``\\U000e0020``); longer than ``limit`` characters, cut to
+    ``limit`` with ``…`` (never inside an escape).
     """
     pieces = [_escape(char) for char in (text if limit is None else text[: limit + 1])]
     if limit is None or sum(map(len, pieces)) <= limit:
@@ -230,13 +234,28 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _unsafe(char: str) -> bool:
+    return unicodedata.category(char) in _HAZARDS
+
+
 def _escape(char: str) -> str:
-    if not _UNSAFE.match(char):
+    if " " <= char <= "~" or not _unsafe(char):
         return char
     code = ord(char)
+    if code > 0xFFFF:
+        return f"\\U{code:08x}"
     return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
 
 def _json_safe(text: str) -> str:
-    # Outside strings JSON is printable ASCII, so every match is inside a string, where \uXXXX means the same.
-    return _UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+    # Outside strings JSON is printable ASCII, so every hazard is inside a string, where \uXXXX (a surrogate
+    # pair past U+FFFF) means the same.
+    return _NOT_PLAIN.sub(lambda match: _json_escape(match.group()) if _unsafe(match.group()) else match.group(), text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
