@@ -89,7 +89,7 @@ def test_bad_logs_exit_2_naming_the_line(
     ("argv", "message"),
     [
         ([], "give a labelled CSV, --feedback LOG or --feedback-from-kafka"),
-        (["--feedback", "{dir}/log.jsonl", "--halves"], "--halves and --interleave replay a labelled CSV"),
+        (["--feedback", "{dir}/log.jsonl", "--halves"], "--halves, --outsiders and --interleave replay a labelled CSV"),
         (["--feedback", "{dir}/log.jsonl", "--bootstrap", "127.0.0.1:1"], "--bootstrap and --outcomes-topic go with"),
         (["--feedback", "{dir}/missing.jsonl"], "missing.jsonl"),
     ],

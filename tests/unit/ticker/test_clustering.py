@@ -49,6 +49,14 @@ def test_coverage_by_other_outlets_joins_and_other_events_do_not() -> None:
     assert len(index) == 2
 
 
+def test_terms_in_common_say_why_a_headline_matched() -> None:
+    index = StoryIndex()
+    index.add("snowden", signature(SNOWDEN[0]), T0)
+    assert index.terms_in_common("snowden", signature(SNOWDEN[1])) == ("snowden", "sxsw")
+    assert index.terms_in_common("snowden", signature(SBARRO[0])) == ()
+    assert index.terms_in_common("unknown", signature(SNOWDEN[0])) == ()
+
+
 def test_empty_signature_never_matches() -> None:
     index = StoryIndex()
     index.add("s1", signature("the of and"), T0)

@@ -40,6 +40,18 @@ def test_prints_scores_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFix
     assert report["second_half"]["headlines"] == 2
 
 
+def test_outsiders_are_matched_against_each_half(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "labelled.csv"
+    data.write_text(CSV.replace("2014-03-10T17:00:00+00:00", "1394470369000"), encoding="utf-8")  # T, T | S, S
+    out = tmp_path / "out.json"
+    assert _run("eval", "clustering", str(data), "--outsiders", "--json", str(out)) == 0
+    assert "outsiders:" in capsys.readouterr().out
+    outsiders = json.loads(out.read_text(encoding="utf-8"))["outsiders"]
+    # each half holds one story whole: the other half's two headlines, probed after each of its two
+    assert outsiders["first_half"]["probes"] == outsiders["second_half"]["probes"] == 4
+    assert outsiders["first_half"]["joins"] == 0 and outsiders["first_half"]["rate"] == 0.0
+
+
 def test_rows_are_sorted_by_time_in_ms_seconds_or_iso(tmp_path: Path) -> None:
     data = tmp_path / "labelled.csv"
     data.write_text(CSV, encoding="utf-8")

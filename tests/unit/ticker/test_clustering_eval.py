@@ -1,4 +1,4 @@
-"""clustering_eval: B-cubed and pairwise scores on hand-computed examples, and the replay loop."""
+"""clustering_eval: B-cubed and pairwise scores on hand-computed examples, the replay loop, outsiders."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from stoppress.ticker.clustering_eval import (
     LabelledHeadline,
     bcubed,
     interleaved,
+    outsider_joins,
     pairwise,
     percentile,
     replay,
@@ -97,3 +98,35 @@ def test_interleaved_keeps_headlines_within_their_span_and_is_seeded() -> None:
     assert [h.at for h in moved] == sorted(h.at for h in moved)
     assert [h.text for h in moved] != [h.text for h in headlines]
     assert interleaved([], seed=1) == []
+
+
+def _labelled(story: str, texts: list[str], start: datetime) -> list[LabelledHeadline]:
+    return [LabelledHeadline(text, story, start + timedelta(minutes=i)) for i, text in enumerate(texts)]
+
+
+def test_outsider_joins_count_every_probe_at_every_checkpoint_and_name_the_shared_terms() -> None:
+    t0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    seen = _labelled("snowden", ["Snowden speaks at SXSW", "Snowden at SXSW: no regrets", "SXSW hears Snowden"], t0)
+    outsiders = [
+        *_labelled("gaga", ["Lady Gaga plays SXSW"], t0),  # one word in common with the story: judged a join here
+        *_labelled("sbarro", ["Sbarro files for bankruptcy"], t0),
+        *_labelled("snowden", ["Snowden speaks again"], t0),  # its story is in the replay: not an outsider
+    ]
+    found = outsider_joins(seen, outsiders, StoryIndex(), checkpoints=3)
+    assert found.probes == 2 * 3
+    assert found.joins == 1  # at one of the three points: Sbarro never joins, the other Snowden is not probed
+    assert found.examples == [("Lady Gaga plays SXSW", "Snowden speaks at SXSW", ("sxsw",))]
+    assert found.rate == 1 / 6
+
+
+def test_outsider_joins_always_probe_after_the_last_headline_and_cap_examples() -> None:
+    t0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    seen = _labelled("s", ["Sbarro files for bankruptcy"] * 5, t0)
+    outsiders = _labelled("o", ["Sbarro files for bankruptcy again"] * 4, t0)
+    found = outsider_joins(seen, outsiders, StoryIndex(), checkpoints=2, examples=3)
+    assert found.probes == 4 * 3  # after headlines 2, 4 and the last one (5)
+    assert found.joins == 12 and len(found.examples) == 3
+
+
+def test_outsider_joins_of_nothing_have_no_rate() -> None:
+    assert outsider_joins([], [], StoryIndex()).rate is None

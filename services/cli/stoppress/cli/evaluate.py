@@ -18,7 +18,10 @@ must-link pairs put together and of cannot-link pairs kept apart, overall and
 per correction (:mod:`stoppress.ticker.clustering_feedback`).
 
 ``--halves`` also replays each half (by time) on its own, to see whether a
-setting holds up on data it was not tuned on; ``--interleave SEED`` gives
+setting holds up on data it was not tuned on; ``--outsiders`` replays each
+half and matches the other half's headlines of stories it never saw against
+it at ten points: each one that joins a story is a wrong join, the mistake
+a closed set of labelled stories cannot show; ``--interleave SEED`` gives
 every headline a random time within the file's span, so stories overlap in
 time and only the text can separate them; the tuning flags override the
 :class:`~stoppress.ticker.clustering.StoryIndex` defaults.
@@ -46,7 +49,15 @@ from stoppress.shared.models import DeskOutcome
 from stoppress.shared.settings import DEFAULT_BOOTSTRAP
 from stoppress.shared.topics import DESK_OUTCOMES
 from stoppress.ticker.clustering import StoryIndex
-from stoppress.ticker.clustering_eval import LabelledHeadline, interleaved, percentile, replay, score
+from stoppress.ticker.clustering_eval import (
+    LabelledHeadline,
+    OutsiderJoins,
+    interleaved,
+    outsider_joins,
+    percentile,
+    replay,
+    score,
+)
 from stoppress.ticker.clustering_feedback import FeedbackScores, evaluate_feedback
 
 __all__ = ["load_labelled_csv", "register"]
@@ -83,6 +94,9 @@ def register(subparsers: Any) -> None:
     clustering.add_argument("--window-hours", type=float, default=48.0, help="clustering window (default 48)")
     clustering.add_argument("--json", type=Path, dest="json_out", help="also write the results as JSON here")
     clustering.add_argument("--halves", action="store_true", help="also replay each half (by time) on its own")
+    clustering.add_argument(
+        "--outsiders", action="store_true", help="match each half's unseen stories against the other half's index"
+    )
     clustering.add_argument("--interleave", type=int, metavar="SEED", help="replace times by random ones (seeded)")
     clustering.add_argument("--text-column", default="TITLE", help="headline column (default TITLE)")
     clustering.add_argument("--story-column", default="STORY", help="true story label column (default STORY)")
@@ -138,8 +152,8 @@ def _check_inputs(args: argparse.Namespace) -> None:
     has_feedback = args.feedback is not None or args.feedback_from_kafka
     if args.file is None and not has_feedback:
         raise EvalInputError("give a labelled CSV, --feedback LOG or --feedback-from-kafka (or a CSV and one of them)")
-    if args.file is None and (args.halves or args.interleave is not None):
-        raise EvalInputError("--halves and --interleave replay a labelled CSV; give one")
+    if args.file is None and (args.halves or args.outsiders or args.interleave is not None):
+        raise EvalInputError("--halves, --outsiders and --interleave replay a labelled CSV; give one")
     if not args.feedback_from_kafka and (args.bootstrap is not None or args.outcomes_topic is not None):
         raise EvalInputError("--bootstrap and --outcomes-topic go with --feedback-from-kafka")
 
@@ -162,6 +176,14 @@ def _evaluate_csv(
             report[name] = half
             print(f"\n{name.replace('_', ' ')} (replayed on its own)")
             print(_format_report(half))
+    if args.outsiders:
+        middle = len(headlines) // 2
+        first, second = headlines[:middle], headlines[middle:]
+        halves = {"first_half": (first, second), "second_half": (second, first)}
+        joined = {name: outsider_joins(part, others, make_index()) for name, (part, others) in halves.items()}
+        report["outsiders"] = {name: {**asdict(found), "rate": found.rate} for name, found in joined.items()}
+        print("\noutsiders: the other half's headlines of stories a half never saw, matched against it at 10 points")
+        print(_format_outsiders(joined))
 
 
 def _read_feedback(args: argparse.Namespace) -> tuple[str, list[DeskOutcome]] | None:
@@ -281,6 +303,16 @@ def _format_feedback(report: dict[str, Any]) -> str:
 def _part(count: int, share: float | None) -> str:
     """``6 (75.0 %)``; a share of nothing is ``n/a``."""
     return f"{count} (n/a)" if share is None else f"{count} ({share * 100:.1f} %)"
+
+
+def _format_outsiders(joined: dict[str, OutsiderJoins]) -> str:
+    """One line per half (wrong joins of all probes), then the first few wrong joins of each."""
+    lines = [f"{name.replace('_', ' '):<11}  joined a story: {_part(found.joins, found.rate)} of {found.probes} probes"
+             for name, found in joined.items()]  # fmt: skip
+    for found in joined.values():
+        lines += [f"  e.g. {text!r} joined the story of {story!r} on {', '.join(terms)}"
+                  for text, story, terms in found.examples]  # fmt: skip
+    return "\n".join(lines)
 
 
 def _format_report(report: dict[str, object]) -> str:

@@ -180,6 +180,11 @@ class StoryIndex:
                 best = (ratio, story_id)
         return best[1] if best is not None else None
 
+    def terms_in_common(self, story_id: str, sig: Signature) -> tuple[str, ...]:
+        """The terms of ``sig`` that members of ``story_id`` use, in ``sig``'s order (why a match was made)."""
+        story = self._stories.get(story_id)
+        return () if story is None else tuple(term for term in sig.terms if term in story.mass)
+
     def _shared(self, weights: dict[str, float]) -> dict[str, float]:
         """Candidate story → Σ over the shared terms of weight × the story's mass of the term.
 

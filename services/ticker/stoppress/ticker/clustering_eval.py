@@ -9,6 +9,11 @@ of its predicted cluster that truly belongs with it, recall the share of its
 true story that landed in its cluster; both averaged over headlines. It
 weights big stories by their size, which matches what a reader sees. Pairwise
 precision/recall count same-cluster pairs instead.
+
+Both only judge headlines that belong to some labelled story of the replay.
+:func:`outsider_joins` asks the open-world question a live ticker faces: how
+often does a headline of a story the index has never seen join one of its
+stories anyway (every such join is wrong)?
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from stoppress.ticker.clustering import StoryIndex, signature
 __all__ = [
     "ClusteringScores",
     "LabelledHeadline",
+    "OutsiderJoins",
     "Replay",
     "bcubed",
     "interleaved",
+    "outsider_joins",
     "pairwise",
     "percentile",
     "replay",
@@ -71,6 +78,24 @@ class Replay:
     predicted: list[str]
     cpu_us: list[float]
     wall_us: list[float]
+
+
+@dataclass(frozen=True)
+class OutsiderJoins:
+    """Outsiders matched against a replay's index, how many joined a story, and the first few that did.
+
+    ``examples`` gives an outsider's text, the first headline of the story it
+    joined and the terms the two had in common.
+    """
+
+    probes: int
+    joins: int
+    examples: list[tuple[str, str, tuple[str, ...]]]
+
+    @property
+    def rate(self) -> float | None:
+        """Share of probes that joined a story; ``None`` when nothing was probed."""
+        return self.joins / self.probes if self.probes else None
 
 
 def bcubed(predicted: Sequence[Hashable], truth: Sequence[Hashable]) -> tuple[float, float]:
@@ -134,20 +159,63 @@ def replay(
     predicted: list[str] = []
     cpu_us: list[float] = []
     wall_us: list[float] = []
-    next_story = 0
+    started = 0
     for item in headlines:
         index.expire(item.at)
+        new_story = f"story-{started}"
         cpu_started, wall_started = cpu_clock_ns(), wall_clock_ns()
-        sig = signature(item.text, item.language)
-        story_id = index.match(sig, item.at)
-        if story_id is None:
-            story_id = f"story-{next_story}"
-            next_story += 1
-        index.add(story_id, sig, item.at)
+        story_id = _place(index, item, new_story)
+        started += story_id == new_story
+        predicted.append(story_id)
         cpu_us.append((cpu_clock_ns() - cpu_started) / 1000)
         wall_us.append((wall_clock_ns() - wall_started) / 1000)
-        predicted.append(story_id)
     return Replay(predicted=predicted, cpu_us=cpu_us, wall_us=wall_us)
+
+
+def outsider_joins(
+    headlines: Sequence[LabelledHeadline],
+    outsiders: Sequence[LabelledHeadline],
+    index: StoryIndex,
+    checkpoints: int = 10,
+    examples: int = 5,
+) -> OutsiderJoins:
+    """Replay ``headlines`` and, at ``checkpoints`` points, match every outsider against the index.
+
+    The points are evenly spaced arrivals (the last headline is always one);
+    each outsider is matched at that arrival's time, as if it came next, and
+    never added. Outsiders whose story label occurs in ``headlines`` are left
+    out, so every join counted is a wrong join by construction.
+    """
+    known = {h.story for h in headlines}
+    probes = [(h.text, signature(h.text, h.language)) for h in outsiders if h.story not in known]
+    stride = max(1, len(headlines) // max(1, checkpoints))
+    first_text: dict[str, str] = {}
+    probed = joins = 0
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for position, item in enumerate(headlines, start=1):
+        index.expire(item.at)
+        story_id = _place(index, item, f"story-{len(first_text)}")
+        first_text.setdefault(story_id, item.text)
+        if position % stride and position != len(headlines):
+            continue
+        for text, sig in probes:
+            probed += 1
+            joined = index.match(sig, item.at)
+            if joined is not None:
+                joins += 1
+                if len(found) < examples:
+                    found.append((text, first_text[joined], index.terms_in_common(joined, sig)))
+    return OutsiderJoins(probes=probed, joins=joins, examples=found)
+
+
+def _place(index: StoryIndex, item: LabelledHeadline, new_story: str) -> str:
+    """Decide ``item``'s story as the ticker would (``new_story`` if it starts one), add it, return the story."""
+    sig = signature(item.text, item.language)
+    story_id = index.match(sig, item.at)
+    if story_id is None:
+        story_id = new_story
+    index.add(story_id, sig, item.at)
+    return story_id
 
 
 def interleaved(headlines: Sequence[LabelledHeadline], seed: int) -> list[LabelledHeadline]:
