@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stoppress.ticker.clustering import MAX_TERM_CHARS, MAX_TERMS, Signature, StoryIndex, signature
+from stoppress.ticker.everyday import EVERYDAY_EN
 
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -55,6 +56,28 @@ def test_terms_in_common_say_why_a_headline_matched() -> None:
     assert index.terms_in_common("snowden", signature(SNOWDEN[1])) == ("snowden", "sxsw")
     assert index.terms_in_common("snowden", signature(SBARRO[0])) == ()
     assert index.terms_in_common("unknown", signature(SNOWDEN[0])) == ()
+
+
+def _two_named_stories(**tuning: object) -> StoryIndex:
+    """Two stories of eight headlines; each headline names its story ("north", "titanfall") and has two own words."""
+    index = _index(**tuning)
+    for name in ("north", "titanfall"):
+        for i in range(8):
+            index.add(name, Signature(terms=(name, f"{name}{i}a", f"{name}{i}b")), T0)
+    return index
+
+
+def test_one_shared_everyday_word_does_not_join_a_story_but_a_name_does() -> None:
+    index = _two_named_stories()
+    assert index.match(Signature(terms=("north", "korea", "missile")), T0) is None  # "north": everyday English
+    assert index.match(Signature(terms=("titanfall", "beta", "xbox")), T0) == "titanfall"
+    assert index.match(Signature(terms=("north",)), T0) == "north"  # a headline of one term is all that term
+
+
+def test_the_everyday_rule_is_english_only_and_can_be_turned_off() -> None:
+    north_korea = ("north", "korea", "missile")
+    assert _two_named_stories().match(Signature(terms=north_korea, language="de"), T0) == "north"
+    assert _two_named_stories(everyday_rule=False).match(Signature(terms=north_korea), T0) == "north"
 
 
 def test_empty_signature_never_matches() -> None:
@@ -208,14 +231,21 @@ def _match_story_by_story(index: StoryIndex, sig: Signature, now: datetime) -> s
                 shared += weight * story.mass[term]
         bar = index.settled_threshold + (index.single_threshold - index.settled_threshold) / story.members
         ratio = shared / (story.members * norm) / bar
+        in_common = [term for term in sig.terms if term in story.mass]
+        on_one_everyday_word = len(sig.terms) > 1 and len(in_common) == 1 and in_common[0] in EVERYDAY_EN
+        if on_one_everyday_word:
+            continue
         if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
             best = (ratio, story_id)
     return best[1] if best is not None else None
 
 
+TERMS = ["north", "gas", "test", "titanfall", "sxsw", "bitcoin", "korea", "ukraine", "a1", "b2"]  # everyday or not
+
+
 @given(
-    st.lists(st.lists(st.sampled_from("abcdefghij"), min_size=1, max_size=5, unique=True), min_size=1, max_size=30),
-    st.lists(st.sampled_from("abcdefghij"), min_size=1, max_size=5, unique=True),
+    st.lists(st.lists(st.sampled_from(TERMS), min_size=1, max_size=5, unique=True), min_size=1, max_size=30),
+    st.lists(st.sampled_from(TERMS), min_size=1, max_size=5, unique=True),
 )
 def test_postings_walk_matches_a_story_by_story_loop(members: list[list[str]], probe: list[str]) -> None:
     """Summing along the postings picks what a loop over candidates and terms picks, common terms included."""

@@ -104,5 +104,7 @@ def test_tuning_flags_and_interleave_are_recorded(tmp_path: Path) -> None:
     flags = ["--half-life-minutes", "0", "--single-threshold", "0.4", "--interleave", "3", "--json", str(out)]
     assert _run("eval", "clustering", str(data), *flags) == 0
     report = json.loads(out.read_text(encoding="utf-8"))
-    assert report["settings"] == {"single_threshold": 0.4, "settled_threshold": None, "half_life_minutes": 0.0}
+    assert report["settings"] == {
+        "single_threshold": 0.4, "settled_threshold": None, "half_life_minutes": 0.0, "no_everyday_rule": False
+    }  # fmt: skip
     assert report["interleave_seed"] == 3

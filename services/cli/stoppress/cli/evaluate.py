@@ -105,6 +105,9 @@ def register(subparsers: Any) -> None:
     tuning.add_argument("--single-threshold", type=float, help="similarity a one-headline story needs")
     tuning.add_argument("--settled-threshold", type=float, help="floor of a large story's bar")
     tuning.add_argument("--half-life-minutes", type=float, help="time decay of a quiet story's pull; 0 disables")
+    tuning.add_argument(
+        "--no-everyday-rule", action="store_true", help="let one shared everyday word join a headline to a story"
+    )
     corrections = clustering.add_argument_group("editors' corrections (merges and splits from the desk)")
     source = corrections.add_mutually_exclusive_group()
     source.add_argument("--feedback", type=Path, metavar="LOG", help="audit log lines from 'stoppress desk log --json'")
@@ -130,7 +133,8 @@ def run_clustering_eval(args: argparse.Namespace) -> int:
         return 2
     report: dict[str, object] = {"file": None if args.file is None else str(args.file)}
     report["window_hours"] = args.window_hours
-    report["settings"] = {k: getattr(args, k) for k in ("single_threshold", "settled_threshold", "half_life_minutes")}
+    settings = ("single_threshold", "settled_threshold", "half_life_minutes", "no_everyday_rule")
+    report["settings"] = {k: getattr(args, k) for k in settings}
     report["interleave_seed"] = args.interleave
     if headlines is not None:
         _evaluate_csv(headlines, make_index, args, report)
@@ -211,6 +215,8 @@ def _index_factory(args: argparse.Namespace) -> Callable[[], StoryIndex]:
         tuning["settled_threshold"] = args.settled_threshold
     if args.half_life_minutes is not None:
         tuning["half_life"] = timedelta(minutes=args.half_life_minutes) if args.half_life_minutes else None
+    if args.no_everyday_rule:
+        tuning["everyday_rule"] = False
     try:
         StoryIndex(**tuning)
     except (ValueError, OverflowError) as exc:

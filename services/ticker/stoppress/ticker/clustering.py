@@ -26,6 +26,11 @@ Method (chosen on evidence, see "Story clustering" in ``docs/ranking.md``):
   big story (whose vocabulary is well established). Among stories over their
   bar the one furthest over it (ratio) wins, so a stray one-headline story
   cannot steal members from the big story it belongs to.
+- One everyday word is not enough: a headline of several terms that shares
+  only one with a story, and that one an everyday English word (``gas``,
+  ``north``, ``test``: :mod:`.everyday`), does not join it. The idf learned
+  in the window cannot tell such a word from a story's name (``titanfall``,
+  ``bitcoin``) when few live stories use it; general English can.
 - Time decay: a story's similarity halves every ``half_life`` since its newest
   member. Coverage of one event comes in bursts; a story quiet for hours
   needs a much closer match to be revived, and otherwise a new story starts.
@@ -41,6 +46,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from stoppress.ticker.everyday import everyday_terms
 from stoppress.ticker.textfeatures import headline_terms
 
 __all__ = ["MAX_TERMS", "MAX_TERM_CHARS", "SIGNATURE_VERSION", "Signature", "StoryIndex", "signature"]
@@ -112,6 +118,12 @@ class _Story:
     """term → Σ over members using it of 1 / √(member's term count); its keys are the story's terms."""
 
 
+def _rests_on_one_of(story: _Story, terms: tuple[str, ...], words: frozenset[str]) -> bool:
+    """Whether ``story`` shares exactly one of ``terms``, and that one is in ``words``."""
+    shared = [term for term in terms if term in story.mass]
+    return len(shared) == 1 and shared[0] in words
+
+
 class StoryIndex:
     """The stories of the last ``window``, searchable by headline :class:`Signature`.
 
@@ -119,7 +131,8 @@ class StoryIndex:
     ``single_threshold`` (similarity a one-headline story needs),
     ``settled_threshold`` (the floor a large story's bar tends to),
     ``half_life`` (time decay of a quiet story's pull; ``None`` disables it),
-    ``max_postings`` (terms used by more stories do not nominate candidates).
+    ``max_postings`` (terms used by more stories do not nominate candidates),
+    ``everyday_rule`` (refuse a join resting on one everyday word; ``False`` turns it off).
     """
 
     def __init__(
@@ -130,6 +143,7 @@ class StoryIndex:
         settled_threshold: float = 0.05,
         half_life: timedelta | None = timedelta(minutes=90),
         max_postings: int = 500,
+        everyday_rule: bool = True,
     ) -> None:
         if window <= timedelta(0):
             raise ValueError("window must be positive")
@@ -142,6 +156,7 @@ class StoryIndex:
         self.settled_threshold = settled_threshold
         self.half_life = half_life
         self.max_postings = max_postings
+        self.everyday_rule = everyday_rule
         self._stories: dict[str, _Story] = {}
         self._postings: dict[str, set[str]] = {}
 
@@ -157,14 +172,15 @@ class StoryIndex:
 
         Only stories whose newest member is within ``window`` of ``now`` are
         considered, and none for which ``exclude`` says true (an editor's
-        cannot-link). Ties go to the lexically smallest story id (deterministic).
+        cannot-link), nor one it shares only one everyday word with (module
+        doc). Ties go to the lexically smallest story id (deterministic).
         """
         if not sig.terms or not self._stories:
             return None
         weights = self._weights(sig.terms)
         norm = sum(weights.values()) / math.sqrt(len(weights))
         shared = self._shared(weights)
-        best: tuple[float, str] | None = None
+        passing: list[tuple[float, str]] = []
         now_us, window_us = _microseconds(now), self.window // _MICROSECOND
         half_life_us = None if self.half_life is None else self.half_life // _MICROSECOND
         settled, spread = self.settled_threshold, self.single_threshold - self.settled_threshold
@@ -176,9 +192,14 @@ class StoryIndex:
             decay = 1.0 if half_life_us is None or age <= 0 else float(0.5 ** (age / half_life_us))
             similarity = overlap / (story.members * norm) * decay
             ratio = similarity / (settled + spread / story.members)
-            if ratio >= 1.0 and (best is None or ratio > best[0] or (ratio == best[0] and story_id < best[1])):
-                best = (ratio, story_id)
-        return best[1] if best is not None else None
+            if ratio >= 1.0:
+                passing.append((-ratio, story_id))
+        passing.sort()  # furthest over its bar first; ties to the smallest story id
+        everyday = everyday_terms(sig.language) if self.everyday_rule and len(sig.terms) > 1 else frozenset()
+        for _, story_id in passing:
+            if not everyday or not _rests_on_one_of(self._stories[story_id], sig.terms, everyday):
+                return story_id
+        return None
 
     def terms_in_common(self, story_id: str, sig: Signature) -> tuple[str, ...]:
         """The terms of ``sig`` that members of ``story_id`` use, in ``sig``'s order (why a match was made)."""

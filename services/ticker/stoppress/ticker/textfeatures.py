@@ -24,7 +24,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "headline_terms", "stem", "tokenize"]
+__all__ = ["STOPWORDS", "headline_terms", "is_english", "stem", "tokenize"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*\.?", re.UNICODE)
 _ACRONYM = re.compile(r"^(?:[^\W\d_]\.)+[^\W\d_]?\.?$", re.UNICODE)
@@ -99,7 +99,7 @@ def headline_terms(text: str, language: str = "en") -> list[str]:
     English words are stopword-filtered and stemmed; short bare numbers are
     glued to the preceding term (or dropped when nothing precedes them).
     """
-    english = language.casefold().startswith("en")
+    english = is_english(language)
     terms: list[str] = []
     for word in tokenize(text):
         term = _term(word, english)
@@ -111,6 +111,11 @@ def headline_terms(text: str, language: str = "en") -> list[str]:
             continue
         terms.append(term)
     return terms
+
+
+def is_english(language: str) -> bool:
+    """Whether a BCP 47 tag is English, whose words are stemmed and filtered."""
+    return language.casefold().startswith("en")
 
 
 @lru_cache(maxsize=_WORDS_CACHED)
