@@ -62,7 +62,7 @@ def item(text: str, guid: str) -> dict[str, Any]:
 @pytest.mark.slow
 async def test_headline_reaches_a_socket_once_even_after_a_ticker_restart(stack: Stack) -> None:
     tag = uuid.uuid4().hex[:8]
-    text = f"Skeleton test: volcano erupts near Reykjavik airport {tag}"
+    text = f"Skeleton test: marmot colony blocks alpine quarry road {tag}"  # no other test or demo item shares a word
     ws = await open_stream(stack)
     try:
         started = time.monotonic()
