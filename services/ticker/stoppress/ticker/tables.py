@@ -15,12 +15,12 @@ its own slice of each table through a :class:`TableSlice`, which prefixes
 keys with the partition number and stores values as orjson bytes.
 
 Writes are *held back* until :meth:`PartitionState.flush`, which the desk
-agent calls after it has published the events of a record. Two reasons:
-the events are handed to the producer before the state that records them
-(so a crash leaves, if anything, an event without its state, which the
-replay repeats under the same id, rather than the reverse), and each write
-goes straight to the app's producer instead of through faust's per-key send
-buffer: faust doing the worker's two hops with two Table writes per record
+agent calls once per record, just before it hands the record's events to
+the producer (the events go last: measured faster at p99,
+``docs/benchmarks.md``). The order is not a matter of safety: recovery
+re-publishes the events that the state records but ``ticker.events`` lacks.
+Each write goes straight to the app's producer instead of through faust's
+per-key send buffer: faust doing the worker's two hops with two Table writes per record
 measured a third of its rate with none (``python -m bench.ticker.stream``,
 see ``docs/ranking.md``). The producer is the one faust flushes before each
 commit, so a committed offset still implies its state is in the changelog.
