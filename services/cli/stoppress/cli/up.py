@@ -113,14 +113,33 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        _say("stopping")
-        if replay is not None:
-            replay.stop()
-        if stack is not None:
-            stack.stop()
+        _stop(replay, stack, broker)
+
+
+def _stop(replay: ServiceProcess | None, stack: Stack | None, broker: LocalKafkaCluster | None) -> None:
+    """Stop the replay, the services (ingest first), then the broker, each gracefully.
+
+    Ctrl-C (or SIGTERM) again meanwhile kills what is left at once, the services
+    before the broker, so no service is left talking to a broker that has gone;
+    further ones are ignored until everything is down.
+    """
+    _say("stopping (Ctrl-C again to kill everything at once)")
+    services = ([] if replay is None else [replay]) + ([] if stack is None else list(reversed(stack.services)))
+    try:
+        for service in services:
+            service.stop()
         if broker is not None:
             broker.stop()
-        _say("stopped")
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        _say("killing what is left")
+        for service in services:
+            service.kill()
+        if broker is not None:
+            for node in broker.nodes:
+                node.kill()
+    _say("stopped")
 
 
 def _start_replay(args: argparse.Namespace, config: StackConfig) -> ServiceProcess:
